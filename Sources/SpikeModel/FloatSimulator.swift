@@ -1,0 +1,122 @@
+import Kernels
+
+/// The float32 LIF forward simulation of algorithm section 1.1, layer after layer.
+///
+/// It is the reference the trainer learns through and the float side of `hm2bp verify`.
+/// Each layer runs all T steps on the finished spike trains of the layer below. Per step:
+/// leak v and I, then (from t = 1) add the summed input of step t-1 to I (the one-step
+/// synaptic delay), then lateral inhibition term by term, then v += I / tauS, the refractory
+/// clamp, and the strict `v > VTH - 1e-6` spike test with reset to 0.
+public enum FloatSimulator {
+    /// The membrane and current of every neuron at every step, recorded on request.
+    /// `membrane[t * neurons + i]` is v at the threshold test (before a spike's reset).
+    public struct StateTrace: Sendable {
+        public var neurons: Int
+        public var membrane: [Float]
+        public var current: [Float]
+    }
+
+    /// Output spikes of every layer, input first excluded.
+    public static func run(_ network: Network, input: SpikeRaster) -> [SpikeRaster] {
+        var outputs: [SpikeRaster] = []
+        var current = input
+        for layer in network.layers {
+            current = runLayer(layer, constants: network.constants, input: current)
+            outputs.append(current)
+        }
+        return outputs
+    }
+
+    /// Simulates one layer. Layers without lateral inhibition are split over the cores by
+    /// neuron; with lateral inhibition the neurons are coupled and run on one core.
+    public static func runLayer(
+        _ layer: DenseLayer, constants: NeuronConstants, input: SpikeRaster, trace: UnsafeMutablePointer<StateTrace>? = nil
+    ) -> SpikeRaster {
+        precondition(input.neuronCount == layer.inputCount, "input raster has \(input.neuronCount) neurons, layer expects \(layer.inputCount)")
+        let steps = constants.timeSteps
+        precondition(input.timeSteps >= steps, "input raster is shorter than the time window")
+        let ranges = (layer.lateralInhibition != 0 || trace != nil) ? [0..<layer.outputCount] : Parallel.chunks(of: layer.outputCount)
+        var perChunk = [[[Int32]]](repeating: [], count: ranges.count)
+        if let trace {
+            trace.pointee = StateTrace(neurons: layer.outputCount, membrane: .init(repeating: 0, count: steps * layer.outputCount),
+                                       current: .init(repeating: 0, count: steps * layer.outputCount))
+        }
+        perChunk.withUnsafeMutableBufferPointer { results in
+            Parallel.forEach(ranges) { chunk, range in
+                results[chunk] = simulate(layer, constants: constants, input: input, neurons: range, trace: trace)
+            }
+        }
+        var raster = SpikeRaster(neuronCount: layer.outputCount, timeSteps: steps)
+        var step: [Int32] = []
+        for t in 0..<steps {
+            step.removeAll(keepingCapacity: true)
+            for chunk in perChunk { step.append(contentsOf: chunk[t]) }
+            raster.appendStep(step)
+        }
+        return raster
+    }
+
+    /// Spikes of neurons `range` per step (global indices, ascending).
+    static func simulate(
+        _ layer: DenseLayer, constants: NeuronConstants, input: SpikeRaster, neurons range: Range<Int>,
+        trace: UnsafeMutablePointer<StateTrace>?
+    ) -> [[Int32]] {
+        let n = range.count
+        let steps = constants.timeSteps
+        let tauM = constants.tauM, tauS = constants.tauS
+        let theta = layer.spikeThreshold
+        let refractory = Int32(constants.refractorySteps)
+        let lateral = -layer.lateralInhibition
+        let width = layer.outputCount
+        var spikesPerStep = [[Int32]](repeating: [], count: steps)
+        let v = UnsafeMutablePointer<Float>.allocate(capacity: n); v.initialize(repeating: 0, count: n)
+        let current = UnsafeMutablePointer<Float>.allocate(capacity: n); current.initialize(repeating: 0, count: n)
+        let drive = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        let refractoryLeft = UnsafeMutablePointer<Int32>.allocate(capacity: n); refractoryLeft.initialize(repeating: 0, count: n)
+        let fired = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        defer { v.deallocate(); current.deallocate(); drive.deallocate(); refractoryLeft.deallocate(); fired.deallocate() }
+        layer.weights.withUnsafeBufferPointer { weightBuffer in
+            let weights = weightBuffer.baseAddress! + range.lowerBound
+            for t in 0..<steps {
+                for k in 0..<n {
+                    v[k] -= v[k] / tauM
+                    current[k] -= current[k] / tauS
+                }
+                if t == 0 { continue }
+                drive.initialize(repeating: 0, count: n)
+                for j in input.firing(at: t - 1) {
+                    addInPlace(drive, weights + Int(j) * width, count: n)
+                }
+                addInPlace(current, drive, count: n)
+                if lateral != 0 {
+                    for l in spikesPerStep[t - 1] {
+                        for k in 0..<n where range.lowerBound + k != Int(l) { current[k] += lateral }
+                    }
+                }
+                var anyFired: Int32 = 0
+                for k in 0..<n {
+                    var vk = v[k] + current[k] / tauS
+                    let clamped = refractoryLeft[k] > 0
+                    vk = clamped ? 0 : vk
+                    refractoryLeft[k] = clamped ? refractoryLeft[k] - 1 : refractoryLeft[k]
+                    let spike: Int32 = vk > theta ? 1 : 0
+                    fired[k] = spike
+                    anyFired |= spike
+                    drive[k] = vk  // the drive is spent; keep v at the threshold test for the trace
+                    v[k] = spike != 0 ? 0 : vk
+                    refractoryLeft[k] = spike != 0 ? refractory : refractoryLeft[k]
+                }
+                if let trace {
+                    for k in 0..<n {
+                        trace.pointee.membrane[t * width + range.lowerBound + k] = drive[k]
+                        trace.pointee.current[t * width + range.lowerBound + k] = current[k]
+                    }
+                }
+                if anyFired != 0 {
+                    for k in 0..<n where fired[k] != 0 { spikesPerStep[t].append(Int32(range.lowerBound + k)) }
+                }
+            }
+        }
+        return spikesPerStep
+    }
+}

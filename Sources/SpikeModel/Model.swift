@@ -1,0 +1,46 @@
+/// A trained (or initialised) network together with where it came from.
+public struct Model: Sendable, Equatable {
+    public var network: Network
+    public var provenance: Provenance
+
+    public init(network: Network, provenance: Provenance) {
+        self.network = network
+        self.provenance = provenance
+    }
+}
+
+/// How a model was produced; stored in the model file so that a result can be traced back.
+public struct Provenance: Codable, Sendable, Equatable {
+    public var dataset: String
+    public var seed: UInt64
+    /// Epochs completed.
+    public var epochs: Int
+    /// Training samples used per epoch (nil: the whole training set).
+    public var trainLimit: Int?
+    /// Test accuracy after each completed epoch, in [0, 1].
+    public var testAccuracyPerEpoch: [Double]
+    /// Training accuracy (during the training pass) of each completed epoch, in [0, 1].
+    public var trainAccuracyPerEpoch: [Double]
+    /// Index of the epoch whose weights these are (the best test accuracy so far), if any.
+    public var checkpointEpoch: Int?
+    /// Every training hyperparameter by name, so a run can be repeated exactly.
+    public var hyperparameters: [String: Double]
+    /// Producer, e.g. "hm2bp 0.1.0".
+    public var createdBy: String
+
+    public init(
+        dataset: String, seed: UInt64, epochs: Int = 0, trainLimit: Int? = nil,
+        testAccuracyPerEpoch: [Double] = [], trainAccuracyPerEpoch: [Double] = [],
+        checkpointEpoch: Int? = nil, hyperparameters: [String: Double] = [:], createdBy: String = "hm2bp"
+    ) {
+        self.dataset = dataset
+        self.seed = seed
+        self.epochs = epochs
+        self.trainLimit = trainLimit
+        self.testAccuracyPerEpoch = testAccuracyPerEpoch
+        self.trainAccuracyPerEpoch = trainAccuracyPerEpoch
+        self.checkpointEpoch = checkpointEpoch
+        self.hyperparameters = hyperparameters
+        self.createdBy = createdBy
+    }
+}

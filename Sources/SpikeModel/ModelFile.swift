@@ -1,0 +1,151 @@
+import SystemZlib
+import Foundation
+
+/// Reads and writes the `.hm2bp` model file (layout: docs/model-format.md).
+///
+/// Layout: magic "HM2BPMDL", u32 version, u32 header length H, H bytes of UTF-8 JSON, the
+/// float32 weights of every layer (pre-major, little-endian), then a u32 CRC32 of all bytes
+/// before it. Every length is checked against the file size before anything is allocated.
+public enum ModelFile {
+    public static let magic = Array("HM2BPMDL".utf8)
+    public static let currentVersion: UInt32 = 1
+    /// Larger headers are not produced by any writer; refuse them before reading.
+    static let maximumHeaderBytes = 16 << 20
+
+    struct Header: Codable {
+        struct Layer: Codable {
+            var inputs: Int
+            var outputs: Int
+            var threshold: Float
+            var lateralInhibition: Float
+        }
+        var architecture: String
+        var constants: NeuronConstants
+        var layers: [Layer]
+        var provenance: Provenance
+    }
+
+    public static func encode(_ model: Model) throws -> [UInt8] {
+        let header = Header(
+            architecture: model.network.architectureName,
+            constants: model.network.constants,
+            layers: model.network.layers.map {
+                .init(inputs: $0.inputCount, outputs: $0.outputCount, threshold: $0.threshold, lateralInhibition: $0.lateralInhibition)
+            },
+            provenance: model.provenance)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = Array(try encoder.encode(header))
+        var bytes = magic
+        bytes.reserveCapacity(16 + json.count + model.network.synapseCount * 4 + 4)
+        appendLittleEndian(currentVersion, to: &bytes)
+        appendLittleEndian(UInt32(json.count), to: &bytes)
+        bytes += json
+        for layer in model.network.layers {
+            for w in layer.weights { appendLittleEndian(w.bitPattern, to: &bytes) }
+        }
+        appendLittleEndian(crc32Of(bytes[...]), to: &bytes)
+        return bytes
+    }
+
+    /// Decodes a model; `path` only names the file in errors.
+    public static func decode(_ bytes: [UInt8], path: String = "model") throws -> Model {
+        func fail(_ reason: String) -> ModelError { .invalidFile(path: path, reason: reason) }
+        guard bytes.count >= magic.count + 12 else {
+            throw fail("truncated: \(bytes.count) bytes is shorter than the smallest model file")
+        }
+        guard Array(bytes[0..<magic.count]) == magic else {
+            throw fail("not an hm2bp model file (bad magic; expected \"HM2BPMDL\")")
+        }
+        let version = readLittleEndian(bytes, at: 8)
+        guard version == currentVersion else {
+            if version > currentVersion {
+                throw fail("model format version \(version) is newer than this hm2bp understands (\(currentVersion)); upgrade hm2bp")
+            }
+            throw fail("unknown model format version \(version)")
+        }
+        let headerLength = Int(readLittleEndian(bytes, at: 12))
+        guard headerLength <= maximumHeaderBytes, 16 + headerLength + 4 <= bytes.count else {
+            throw fail("truncated or damaged: header length \(headerLength) does not fit in \(bytes.count) bytes")
+        }
+        let storedCRC = readLittleEndian(bytes, at: bytes.count - 4)
+        guard crc32Of(bytes[0..<(bytes.count - 4)]) == storedCRC else {
+            throw fail("damaged: CRC32 mismatch (the file was truncated or modified)")
+        }
+        let header: Header
+        do {
+            header = try JSONDecoder().decode(Header.self, from: Data(bytes[16..<(16 + headerLength)]))
+        } catch {
+            throw fail("damaged header: \(error)")
+        }
+        if let problem = header.constants.firstProblem() { throw fail("field constants: \(problem)") }
+        guard !header.layers.isEmpty else { throw fail("field layers: a model needs at least one layer") }
+        var expectedWeights = 0
+        for (index, layer) in header.layers.enumerated() {
+            guard layer.inputs > 0, layer.outputs > 0, layer.inputs <= 1 << 24, layer.outputs <= 1 << 24 else {
+                throw fail("field layers[\(index)]: sizes \(layer.inputs)x\(layer.outputs) are invalid")
+            }
+            if index > 0, layer.inputs != header.layers[index - 1].outputs {
+                throw fail("field layers[\(index)].inputs: \(layer.inputs) does not match the previous layer's \(header.layers[index - 1].outputs) outputs")
+            }
+            guard layer.threshold.isFinite, layer.threshold > 0 else {
+                throw fail("field layers[\(index)].threshold: must be a positive number (got \(layer.threshold))")
+            }
+            guard layer.lateralInhibition.isFinite, layer.lateralInhibition >= 0 else {
+                throw fail("field layers[\(index)].lateralInhibition: must be >= 0 (got \(layer.lateralInhibition))")
+            }
+            let (product, overflow) = layer.inputs.multipliedReportingOverflow(by: layer.outputs)
+            guard !overflow, product <= bytes.count else { throw fail("field layers[\(index)]: more weights than the file holds") }
+            expectedWeights += product
+        }
+        guard 16 + headerLength + expectedWeights * 4 + 4 == bytes.count else {
+            throw fail("size mismatch: header declares \(expectedWeights) weights (\(16 + headerLength + expectedWeights * 4 + 4) bytes) but the file has \(bytes.count) bytes")
+        }
+        var offset = 16 + headerLength
+        var layers: [DenseLayer] = []
+        for (index, spec) in header.layers.enumerated() {
+            let count = spec.inputs * spec.outputs
+            var weights = [Float](repeating: 0, count: count)
+            for k in 0..<count {
+                weights[k] = Float(bitPattern: readLittleEndian(bytes, at: offset + 4 * k))
+                guard weights[k].isFinite else { throw fail("layer \(index): weight \(k) is not a finite number") }
+            }
+            offset += 4 * count
+            layers.append(DenseLayer(inputCount: spec.inputs, outputCount: spec.outputs, threshold: spec.threshold,
+                                     lateralInhibition: spec.lateralInhibition, weights: weights))
+        }
+        return Model(network: Network(constants: header.constants, layers: layers), provenance: header.provenance)
+    }
+
+    public static func read(path: String) throws -> Model {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelError.invalidFile(path: path, reason: "cannot read the file (missing or unreadable)")
+        }
+        return try decode(Array(data), path: path)
+    }
+
+    /// Writes atomically: a temporary file beside the target, then a rename.
+    public static func write(_ model: Model, to path: String) throws {
+        try AtomicFile.write(Data(try encode(model)), to: path)
+    }
+}
+
+@inline(__always)
+func appendLittleEndian(_ value: UInt32, to bytes: inout [UInt8]) {
+    bytes.append(UInt8(truncatingIfNeeded: value))
+    bytes.append(UInt8(truncatingIfNeeded: value >> 8))
+    bytes.append(UInt8(truncatingIfNeeded: value >> 16))
+    bytes.append(UInt8(truncatingIfNeeded: value >> 24))
+}
+
+@inline(__always)
+func readLittleEndian(_ bytes: [UInt8], at offset: Int) -> UInt32 {
+    UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+}
+
+/// CRC32 (zlib's) of a byte range.
+public func crc32Of(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+    bytes.withUnsafeBufferPointer { buffer in
+        UInt32(crc32(0, buffer.baseAddress, uInt(buffer.count)))
+    }
+}
