@@ -1,0 +1,1 @@
+// Tests for this module land with the module; see docs/architecture.md.
