@@ -16,31 +16,40 @@ public enum FloatSimulator {
         public var current: [Float]
     }
 
-    /// Output spikes of every layer, input first excluded.
-    public static func run(_ network: Network, input: SpikeRaster) -> [SpikeRaster] {
+    /// Output spikes of every layer (the input itself excluded). `parallel` splits each layer
+    /// over the cores by neuron; callers that already run one sample per core pass false.
+    public static func run(_ network: Network, input: SpikeRaster, parallel: Bool = true) -> [SpikeRaster] {
         var outputs: [SpikeRaster] = []
         var current = input
         for layer in network.layers {
-            current = runLayer(layer, constants: network.constants, input: current)
+            current = runLayer(layer, constants: network.constants, input: current, parallel: parallel)
             outputs.append(current)
         }
         return outputs
     }
 
-    /// Simulates one layer. Layers without lateral inhibition are split over the cores by
-    /// neuron; with lateral inhibition the neurons are coupled and run on one core.
-    public static func runLayer(
-        _ layer: DenseLayer, constants: NeuronConstants, input: SpikeRaster, trace: UnsafeMutablePointer<StateTrace>? = nil
+    /// Simulates one layer. With lateral inhibition the neurons are coupled and run on one core.
+    public static func runLayer(_ layer: DenseLayer, constants: NeuronConstants, input: SpikeRaster, parallel: Bool = true) -> SpikeRaster {
+        simulateLayer(layer, constants: constants, input: input, parallel: parallel, trace: nil)
+    }
+
+    /// Simulates one layer and records v (at the threshold test) and I of every neuron and step.
+    public static func traceLayer(_ layer: DenseLayer, constants: NeuronConstants, input: SpikeRaster) -> (SpikeRaster, StateTrace) {
+        var trace = StateTrace(neurons: layer.outputCount, membrane: .init(repeating: 0, count: constants.timeSteps * layer.outputCount),
+                               current: .init(repeating: 0, count: constants.timeSteps * layer.outputCount))
+        let raster = simulateLayer(layer, constants: constants, input: input, parallel: false, trace: &trace)
+        return (raster, trace)
+    }
+
+    private static func simulateLayer(
+        _ layer: DenseLayer, constants: NeuronConstants, input: SpikeRaster, parallel: Bool, trace: UnsafeMutablePointer<StateTrace>?
     ) -> SpikeRaster {
         precondition(input.neuronCount == layer.inputCount, "input raster has \(input.neuronCount) neurons, layer expects \(layer.inputCount)")
         let steps = constants.timeSteps
         precondition(input.timeSteps >= steps, "input raster is shorter than the time window")
-        let ranges = (layer.lateralInhibition != 0 || trace != nil) ? [0..<layer.outputCount] : Parallel.chunks(of: layer.outputCount)
+        let coupled = layer.lateralInhibition != 0 || trace != nil || !parallel
+        let ranges = coupled ? [0..<layer.outputCount] : Parallel.chunks(of: layer.outputCount)
         var perChunk = [[[Int32]]](repeating: [], count: ranges.count)
-        if let trace {
-            trace.pointee = StateTrace(neurons: layer.outputCount, membrane: .init(repeating: 0, count: steps * layer.outputCount),
-                                       current: .init(repeating: 0, count: steps * layer.outputCount))
-        }
         perChunk.withUnsafeMutableBufferPointer { results in
             Parallel.forEach(ranges) { chunk, range in
                 results[chunk] = simulate(layer, constants: constants, input: input, neurons: range, trace: trace)
