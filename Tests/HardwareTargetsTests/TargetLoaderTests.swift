@@ -1,0 +1,72 @@
+import Foundation
+import XCTest
+@testable import HardwareTargets
+
+final class TargetLoaderTests: XCTestCase {
+    func testShippedTargetsLoadByName() throws {
+        let emulator = try TargetLoader.load("emulator").target
+        XCTAssertEqual(emulator.kind, .emulator)
+        XCTAssertNil(emulator.board)
+        let nano = try TargetLoader.load("hm2bp-nano").target
+        let micro = try TargetLoader.load("hm2bp-micro").target
+        XCTAssertEqual(nano.board?.usbVendorId, 0x1209)
+        XCTAssertNotEqual(nano.board?.usbProductId, micro.board?.usbProductId)
+        XCTAssertNotEqual(nano.core, micro.core, "the two boards have different limits")
+        // 784-800-10 must be split over several cores on at least one board.
+        XCTAssertLessThan(nano.core.neurons, 800)
+        XCTAssertTrue(TargetLoader.knownNames().contains("hm2bp-micro"))
+    }
+
+    func testMissingFieldIsNamedWithItsPath() throws {
+        let text = try shippedText("hm2bp-nano").replacingOccurrences(of: "\"thresholdBits\": 23,", with: "")
+        XCTAssertThrowsError(try TargetLoader.decode(Array(text.utf8), path: "x.json")) { error in
+            XCTAssertEqual(error as? TargetError, .invalidField(path: "x.json", field: "core.thresholdBits",
+                                                                reason: "missing (every field is required; see docs/targets.md)"))
+        }
+    }
+
+    func testImpossibleFieldsAreNamed() throws {
+        let cases: [(String, String, String)] = [
+            ("\"weightBits\": 8", "\"weightBits\": 12", "core.weightBits"),
+            ("\"thresholdBits\": 23", "\"thresholdBits\": 24", "core.thresholdBits"),
+            ("\"bitsPerEntry\": 32", "\"bitsPerEntry\": 4", "core.synapseMemory.bitsPerEntry"),
+            ("\"decay\": [\"shift\"]", "\"decay\": []", "core.decay"),
+            ("\"decay\": [\"shift\"]", "\"decay\": [\"exponential\"]", "core.decay[0]"),
+            ("\"cores\": 8", "\"cores\": 0", "cores"),
+            ("\"usbVendorId\": 4617", "\"usbVendorId\": 70000", "board.usbVendorId"),
+            ("\"kind\": \"board\"", "\"kind\": \"emulator\"", "board"),
+            ("\"neurons\": 128", "\"neurons\": \"many\"", "core.neurons"),
+        ]
+        let original = try shippedText("hm2bp-nano")
+        for (from, to, field) in cases {
+            XCTAssertTrue(original.contains(from), from)
+            let text = original.replacingOccurrences(of: from, with: to)
+            XCTAssertThrowsError(try TargetLoader.decode(Array(text.utf8), path: "t.json"), field) { error in
+                guard case .invalidField(let path, let named, _)? = error as? TargetError else { return XCTFail("\(error)") }
+                XCTAssertEqual(path, "t.json")
+                XCTAssertEqual(named, field, "\(error)")
+            }
+        }
+    }
+
+    func testBoardWithoutBoardSectionIsRejected() throws {
+        var text = try shippedText("emulator")
+        text = text.replacingOccurrences(of: "\"kind\": \"emulator\"", with: "\"kind\": \"board\"")
+        XCTAssertThrowsError(try TargetLoader.decode(Array(text.utf8), path: "e.json")) { error in
+            XCTAssertTrue("\(error)".contains("field board: missing"), "\(error)")
+        }
+    }
+
+    func testUnknownNameListsTheKnownTargets() {
+        XCTAssertThrowsError(try TargetLoader.load("hm2bp-mega")) { error in
+            XCTAssertTrue("\(error)".contains("hm2bp-nano"), "\(error)")
+        }
+        XCTAssertThrowsError(try TargetLoader.load("/nonexistent/t.json")) { error in
+            XCTAssertEqual(error as? TargetError, .unreadable(path: "/nonexistent/t.json"))
+        }
+    }
+
+    private func shippedText(_ name: String) throws -> String {
+        String(decoding: try TargetLoader.load(name).fileBytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,108 @@
+import XCTest
+@testable import NeuroImage
+
+final class ImageCodecTests: XCTestCase {
+    func testRoundTripPreservesEveryField() throws {
+        let image = SampleImage.make()
+        let bytes = ImageEncoder.encode(image)
+        XCTAssertEqual(try ImageDecoder.decode(bytes), image)
+        XCTAssertEqual(ImageEncoder.encode(try ImageDecoder.decode(bytes)), bytes, "encoding is deterministic")
+    }
+
+    func testWeightPackingRoundTripsEveryWidth() {
+        var rng = SplitMix(seed: 3)
+        for bits in 2...8 {
+            let half = 1 << (bits - 1)
+            let weights = (0..<101).map { _ in Int8(Int(rng.next() % UInt64(2 * half)) - half) }
+            let packed = WeightPacking.pack(weights, bits: bits)
+            XCTAssertEqual(packed.count, (101 * bits + 7) / 8)
+            XCTAssertEqual(WeightPacking.unpack(packed[...], count: 101, bits: bits), weights, "\(bits) bits")
+        }
+    }
+
+    func testRoutingLookupUsesKeyMaskAndOffset() {
+        let image = SampleImage.make()
+        XCTAssertEqual(image.inputMap.destinations(of: 2), [Destination(core: 0, axon: 2), Destination(core: 1, axon: 2)])
+        XCTAssertEqual(image.inputMap.destinations(of: 5), [Destination(core: 0, axon: 5), Destination(core: 1, axon: 5)])
+        XCTAssertEqual(image.routes[1].destinations(of: 1), [Destination(core: 2, axon: 4)])
+        XCTAssertEqual(image.routes[0].destinations(of: 3), [], "no entry matches")
+    }
+
+    func testDamageIsReportedBySection() {
+        var bytes = ImageEncoder.encode(SampleImage.make())
+        bytes[20] ^= 0x40
+        XCTAssertThrowsError(try ImageDecoder.decode(bytes)) { error in
+            XCTAssertTrue("\(error)".contains("SHA-256"), "\(error)")
+        }
+        var payloads = ImageEncoder.sectionPayloads(SampleImage.make())
+        payloads[4][8] = 0x7F  // core 0 table: first entry's key low byte, now outside its mask
+        XCTAssertThrowsError(try ImageDecoder.decode(ImageEncoder.assemble(sections: payloads))) { error in
+            XCTAssertEqual((error as? ImageError)?.section, "ROUT", "\(error)")
+        }
+    }
+
+    func testNewerVersionIsRefusedWithAClearMessage() {
+        var bytes = ImageEncoder.encode(SampleImage.make())
+        bytes[8] = 2
+        XCTAssertThrowsError(try ImageDecoder.decode(bytes)) { error in
+            XCTAssertTrue("\(error)".contains("newer"), "\(error)")
+        }
+    }
+
+    func testSemanticChecksRejectBrokenTiling() {
+        var image = SampleImage.make()
+        image.cores[1].firstNeuron = 2
+        image.cores[1].neuronCount = 3
+        image.cores[1].weights = Array(repeating: 0, count: 18)
+        XCTAssertThrowsError(try ImageDecoder.decode(ImageEncoder.encode(image))) { error in
+            XCTAssertEqual((error as? ImageError)?.section, "SYNS", "\(error)")
+        }
+        var lateralSplit = SampleImage.make()
+        lateralSplit.layers[0].hasLateralInhibition = true
+        XCTAssertThrowsError(try ImageDecoder.decode(ImageEncoder.encode(lateralSplit)))
+    }
+
+    /// Thousands of hostile inputs: every truncation, random byte mutations with and without
+    /// resealed checksums. Each must decode to a valid image or throw; a trap fails the suite.
+    func testMutationsAndTruncationsNeverTrap() {
+        let image = SampleImage.make()
+        let bytes = ImageEncoder.encode(image)
+        var rng = SplitMix(seed: 99)
+        var outcomes = (valid: 0, rejected: 0)
+        func attempt(_ candidate: [UInt8]) {
+            if let decoded = try? ImageDecoder.decode(candidate) {
+                outcomes.valid += 1
+                XCTAssertEqual(try? ImageDecoder.decode(ImageEncoder.encode(decoded)), decoded, "a valid result re-encodes")
+            } else {
+                outcomes.rejected += 1
+            }
+        }
+        for length in 0..<bytes.count { attempt(Array(bytes[0..<length])) }
+        for _ in 0..<1000 {
+            var mutated = bytes
+            for _ in 0..<(1 + Int(rng.next() % 4)) { mutated[Int(rng.next() % UInt64(mutated.count))] = UInt8(truncatingIfNeeded: rng.next()) }
+            attempt(mutated)
+        }
+        let payloads = ImageEncoder.sectionPayloads(image)
+        for round in 0..<4000 {
+            var resealed = payloads
+            let section = Int(rng.next() % UInt64(resealed.count))
+            guard !resealed[section].isEmpty else { continue }
+            switch round % 4 {
+            case 0, 1:
+                for _ in 0..<(1 + Int(rng.next() % 3)) {
+                    resealed[section][Int(rng.next() % UInt64(resealed[section].count))] = UInt8(truncatingIfNeeded: rng.next())
+                }
+            case 2:
+                resealed[section] = Array(resealed[section].prefix(Int(rng.next() % UInt64(resealed[section].count))))
+            default:
+                // Large counts in a random 4-byte field: the decoder must not allocate for them.
+                let at = Int(rng.next() % UInt64(max(1, resealed[section].count - 3)))
+                for k in 0..<min(4, resealed[section].count - at) { resealed[section][at + k] = 0xFF }
+            }
+            attempt(ImageEncoder.assemble(sections: resealed))
+        }
+        XCTAssertGreaterThan(outcomes.rejected, 4000)
+        XCTAssertGreaterThan(outcomes.valid, 0, "some resealed mutations (e.g. in weights) are still valid images")
+    }
+}
