@@ -53,8 +53,8 @@ final class LayerTrainer {
 
     /// What the backward pass of one layer needs about the sample.
     struct Sample {
-        /// Spikes of the layer below (the input of this layer).
-        var input: SpikeRaster
+        /// Spikes of the layer below (the input of this layer), by neuron.
+        var inputTrains: SpikeTrains
         var inputCounts: [Int32]
         /// Spike times of this layer's neurons used for the S-PSP (with target injection).
         var postTimes: [[Int32]]
@@ -160,13 +160,16 @@ final class LayerTrainer {
                 for t in 1..<steps { transposed[t * n + k] = row[t] }
             }
         }
-        for j in 0..<inputCount {
-            (spsp + j * width + range.lowerBound).initialize(repeating: 0, count: n)
-        }
-        for t in 1..<steps {
-            let kernelRow = transposed + t * n
-            for j in sample.input.firing(at: t) {
-                addInPlace(spsp + Int(j) * width + range.lowerBound, kernelRow, count: n)
+        // Row j of E is the sum of the kernel rows at j's spike times: one register-tiled
+        // pass per input, each E row written once.
+        sample.inputTrains.starts.withUnsafeBufferPointer { starts in
+            sample.inputTrains.times.withUnsafeBufferPointer { times in
+                for j in 0..<inputCount {
+                    let row = spsp + j * width + range.lowerBound
+                    row.initialize(repeating: 0, count: n)
+                    let spikes = UnsafeBufferPointer(rebasing: times[Int(starts[j])..<Int(starts[j + 1])])
+                    accumulateRows(into: row, rows: transposed, rowStride: n, indices: spikes, count: n)
+                }
             }
         }
         let silentValue = kernel.parameters.silentPostValue

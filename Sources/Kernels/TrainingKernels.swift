@@ -1,3 +1,5 @@
+import CKernels
+
 /// The per-row loops of the HM2-BP backward pass, written with explicit SIMD16 so they
 /// vectorise even though the compiler cannot prove the buffers do not alias.
 
@@ -59,7 +61,7 @@ public struct AdamStep {
     }
 }
 
-/// One row segment of the fused gradient + Adam update:
+/// One row segment of the fused gradient + Adam update (in C; see ckernels.h for why):
 /// g = coefficient[k]·e[k] + regularizer[k]·w[k]; m = β1 m + (1−β1) g; v = β2 v + (1−β2) g²;
 /// w −= lr · (m / (1−β1^t)) / (√(v / (1−β2^t)) + ε). `gradientSink`, when given, receives g.
 @inline(__always)
@@ -68,32 +70,6 @@ public func adamUpdate(
     first m: UnsafeMutablePointer<Float>, second v: UnsafeMutablePointer<Float>,
     coefficient c: UnsafePointer<Float>, regularizer r: UnsafePointer<Float>, count n: Int, step: AdamStep
 ) {
-    typealias V = SIMD16<Float>
-    let b1 = V(repeating: step.beta1), b2 = V(repeating: step.beta2)
-    let ob1 = V(repeating: 1 - step.beta1), ob2 = V(repeating: 1 - step.beta2)
-    let c1 = V(repeating: step.firstCorrection), c2 = V(repeating: step.secondCorrection)
-    let eps = V(repeating: step.epsilon), rate = V(repeating: step.learningRate)
-    var k = 0
-    while k + 16 <= n {
-        let wv = UnsafeRawPointer(w + k).loadUnaligned(as: V.self)
-        let ev = UnsafeRawPointer(e + k).loadUnaligned(as: V.self)
-        let cv = UnsafeRawPointer(c + k).loadUnaligned(as: V.self)
-        let rv = UnsafeRawPointer(r + k).loadUnaligned(as: V.self)
-        let g = cv * ev + rv * wv
-        let mv = b1 * UnsafeRawPointer(m + k).loadUnaligned(as: V.self) + ob1 * g
-        let vv = b2 * UnsafeRawPointer(v + k).loadUnaligned(as: V.self) + ob2 * g * g
-        UnsafeMutableRawPointer(m + k).storeBytes(of: mv, as: V.self)
-        UnsafeMutableRawPointer(v + k).storeBytes(of: vv, as: V.self)
-        UnsafeMutableRawPointer(w + k).storeBytes(of: wv - rate * (mv * c1) / ((vv * c2).squareRoot() + eps), as: V.self)
-        k += 16
-    }
-    while k < n {
-        let g = c[k] * e[k] + r[k] * w[k]
-        let mk = step.beta1 * m[k] + (1 - step.beta1) * g
-        let vk = step.beta2 * v[k] + (1 - step.beta2) * g * g
-        m[k] = mk
-        v[k] = vk
-        w[k] -= step.learningRate * (mk * step.firstCorrection) / ((vk * step.secondCorrection).squareRoot() + step.epsilon)
-        k += 1
-    }
+    hm2bp_adam_update(w, e, m, v, c, r, n, step.beta1, step.beta2, step.epsilon, step.learningRate,
+                      step.firstCorrection, step.secondCorrection)
 }
