@@ -25,6 +25,8 @@ final class LayerTrainer {
     private var transposedKernels: [UnsafeMutablePointer<Float>]
     private var kernelRows: [UnsafeMutablePointer<Float>]
     private var errorPartials: [[Float]]
+    /// Per chunk: seven per-neuron vectors (sums, deltas, coefficients) of the chunk's width.
+    private var columnScratch: [UnsafeMutablePointer<Float>]
 
     init(inputCount: Int, outputCount: Int, constants: NeuronConstants, kernel: SPSPKernel) {
         self.inputCount = inputCount
@@ -39,18 +41,20 @@ final class LayerTrainer {
         transposedKernels = chunks.map { UnsafeMutablePointer<Float>.allocate(capacity: constants.timeSteps * $0.count) }
         kernelRows = chunks.map { _ in UnsafeMutablePointer<Float>.allocate(capacity: constants.timeSteps) }
         errorPartials = chunks.map { _ in [Float](repeating: 0, count: inputCount) }
+        columnScratch = chunks.map { UnsafeMutablePointer<Float>.allocate(capacity: 7 * $0.count) }
     }
 
     deinit {
         spsp.deallocate()
         transposedKernels.forEach { $0.deallocate() }
         kernelRows.forEach { $0.deallocate() }
+        columnScratch.forEach { $0.deallocate() }
     }
 
     /// What the backward pass of one layer needs about the sample.
     struct Sample {
-        /// Spikes of the layer below (the input of this layer).
-        var input: SpikeRaster
+        /// Spikes of the layer below (the input of this layer), by neuron.
+        var inputTrains: SpikeTrains
         var inputCounts: [Int32]
         /// Spike times of this layer's neurons used for the S-PSP (with target injection).
         var postTimes: [[Int32]]
@@ -63,13 +67,16 @@ final class LayerTrainer {
 
     /// Computes E, the error for the layer below (when `propagate`), and applies one Adam step
     /// to `layer.weights`. Returns err_j, the error of the layer below before its own ν.
+    /// `gradientSink`, when given, receives every gradient (for tests).
     func backward(
         _ sample: Sample, layer: inout DenseLayer, config: TrainingConfig, learningRate: Float, propagate: Bool,
         gradientSink: UnsafeMutablePointer<Float>? = nil
     ) -> [Float]? {
         adamStep += 1
-        let c1 = Float(1 / (1 - pow(Double(config.adamBeta1), Double(adamStep))))
-        let c2 = Float(1 / (1 - pow(Double(config.adamBeta2), Double(adamStep))))
+        let step = AdamStep(
+            beta1: config.adamBeta1, beta2: config.adamBeta2, epsilon: config.adamEpsilon, learningRate: learningRate,
+            firstCorrection: Float(1 / (1 - pow(Double(config.adamBeta1), Double(adamStep)))),
+            secondCorrection: Float(1 / (1 - pow(Double(config.adamBeta2), Double(adamStep)))))
         let width = outputCount
         let threshold = layer.threshold
         layer.weights.withUnsafeMutableBufferPointer { weightBuffer in
@@ -79,38 +86,32 @@ final class LayerTrainer {
                     Parallel.forEach(chunks) { chunk, range in
                         buildSPSP(sample, neurons: range, chunk: chunk)
                         let n = range.count, base = range.lowerBound
-                        // Pass 1: side-effect sums, regularizer q, and err partials.
-                        var effectSum = [Float](repeating: 0, count: n)
-                        var weightSum = [Float](repeating: 0, count: n)
-                        var squareSum = [Float](repeating: 0, count: n)
-                        var activeDelta = [Float](repeating: 0, count: n)
-                        var silentDelta = [Float](repeating: 0, count: n)
+                        let scratch = columnScratch[chunk]
+                        let effectSum = scratch, weightSum = scratch + n, squareSum = scratch + 2 * n
+                        let activeDelta = scratch + 3 * n, silentDelta = scratch + 4 * n
+                        let coefficient = scratch + 5 * n, regularizer = scratch + 6 * n
+                        scratch.initialize(repeating: 0, count: 3 * n)
+                        // r_ij = e_ij / o_j needs o_i > 0; silent post neurons (and the rate-only
+                        // ablation) propagate with r = 1.
                         for k in 0..<n {
-                            let fired = sample.postCounts[base + k] > 0
-                            activeDelta[k] = fired && config.effectRatio ? sample.delta[base + k] : 0
-                            silentDelta[k] = fired && config.effectRatio ? 0 : sample.delta[base + k]
+                            let useRatio = sample.postCounts[base + k] > 0 && config.effectRatio
+                            activeDelta[k] = useRatio ? sample.delta[base + k] : 0
+                            silentDelta[k] = useRatio ? 0 : sample.delta[base + k]
                         }
+                        // Pass 1 (pre-update weights): side-effect sums, regularizer q, err partials.
                         errorPartials[chunk].withUnsafeMutableBufferPointer { partial in
                             for j in 0..<inputCount {
                                 let w = weights + j * width + base
                                 let e = spsp + j * width + base
-                                for k in 0..<n {
-                                    effectSum[k] += w[k] * e[k]
-                                    weightSum[k] += w[k]
-                                    squareSum[k] += w[k] * w[k]
-                                }
+                                accumulateColumnStatistics(weights: w, spsp: e, count: n, effect: effectSum, sum: weightSum, squares: squareSum)
                                 guard propagate else { continue }
                                 let preCount = sample.inputCounts[j]
-                                if preCount > 0 {
-                                    partial[j] = weightedEffect(activeDelta, w, e, n) / Float(preCount) + dotProduct(silentDelta, w, n)
-                                } else {
-                                    partial[j] = dotProduct(activeDelta, w, n) + dotProduct(silentDelta, w, n)
-                                }
+                                partial[j] = preCount > 0
+                                    ? weightedDot(activeDelta, w, e, count: n) / Float(preCount) + dot(silentDelta, w, count: n)
+                                    : dot(activeDelta, w, count: n) + dot(silentDelta, w, count: n)
                             }
                         }
-                        // Per neuron: gradient coefficient and regularizer scale.
-                        var coefficient = [Float](repeating: 0, count: n)
-                        var regularizer = [Float](repeating: 0, count: n)
+                        // Per neuron: δ(1 + σ)λ and the regularizer's scale λβ/L·exp(β(q − 1)).
                         let inverseLimit = 1 / config.weightLimit
                         for k in 0..<n {
                             let count = sample.postCounts[base + k]
@@ -123,23 +124,13 @@ final class LayerTrainer {
                                 * expf(config.regularizerBeta * (q - 1))
                         }
                         // Pass 2: gradient and Adam, fused.
-                        let beta1 = config.adamBeta1, beta2 = config.adamBeta2, epsilon = config.adamEpsilon
-                        let oneMinusBeta1 = 1 - beta1, oneMinusBeta2 = 1 - beta2
-                        let rate = learningRate
                         for j in 0..<inputCount {
                             let offset = j * width + base
-                            let w = weights + offset, e = spsp + offset, m = first + offset, v = second + offset
                             if let gradientSink {
-                                for k in 0..<n { gradientSink[offset + k] = coefficient[k] * e[k] + regularizer[k] * w[k] }
+                                for k in 0..<n { gradientSink[offset + k] = coefficient[k] * spsp[offset + k] + regularizer[k] * weights[offset + k] }
                             }
-                            for k in 0..<n {
-                                let g = coefficient[k] * e[k] + regularizer[k] * w[k]
-                                let mk = beta1 * m[k] + oneMinusBeta1 * g
-                                let vk = beta2 * v[k] + oneMinusBeta2 * g * g
-                                m[k] = mk
-                                v[k] = vk
-                                w[k] -= rate * (mk * c1) / ((vk * c2).squareRoot() + epsilon)
-                            }
+                            adamUpdate(weights: weights + offset, spsp: spsp + offset, first: first + offset, second: second + offset,
+                                       coefficient: coefficient, regularizer: regularizer, count: n, step: step)
                         }
                     }
                 }
@@ -169,13 +160,16 @@ final class LayerTrainer {
                 for t in 1..<steps { transposed[t * n + k] = row[t] }
             }
         }
-        for j in 0..<inputCount {
-            (spsp + j * width + range.lowerBound).initialize(repeating: 0, count: n)
-        }
-        for t in 1..<steps {
-            let kernelRow = transposed + t * n
-            for j in sample.input.firing(at: t) {
-                addInPlace(spsp + Int(j) * width + range.lowerBound, kernelRow, count: n)
+        // Row j of E is the sum of the kernel rows at j's spike times: one register-tiled
+        // pass per input, each E row written once.
+        sample.inputTrains.starts.withUnsafeBufferPointer { starts in
+            sample.inputTrains.times.withUnsafeBufferPointer { times in
+                for j in 0..<inputCount {
+                    let row = spsp + j * width + range.lowerBound
+                    row.initialize(repeating: 0, count: n)
+                    let spikes = UnsafeBufferPointer(rebasing: times[Int(starts[j])..<Int(starts[j + 1])])
+                    accumulateRows(into: row, rows: transposed, rowStride: n, indices: spikes, count: n)
+                }
             }
         }
         let silentValue = kernel.parameters.silentPostValue
@@ -187,27 +181,3 @@ final class LayerTrainer {
     }
 }
 
-/// Σ a[k] * w[k] * e[k] with vector partial sums (a plain loop would not vectorise a reduction).
-@inline(__always)
-private func weightedEffect(_ a: [Float], _ w: UnsafeMutablePointer<Float>, _ e: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
-    a.withUnsafeBufferPointer { aBuffer in
-        let ap = aBuffer.baseAddress!
-        var acc = SIMD16<Float>()
-        var k = 0
-        while k + 16 <= n {
-            let av = UnsafeRawPointer(ap + k).loadUnaligned(as: SIMD16<Float>.self)
-            let wv = UnsafeRawPointer(w + k).loadUnaligned(as: SIMD16<Float>.self)
-            let ev = UnsafeRawPointer(e + k).loadUnaligned(as: SIMD16<Float>.self)
-            acc.addProduct(av * wv, ev)
-            k += 16
-        }
-        var total = acc.sum()
-        while k < n { total += ap[k] * w[k] * e[k]; k += 1 }
-        return total
-    }
-}
-
-@inline(__always)
-private func dotProduct(_ a: [Float], _ w: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
-    a.withUnsafeBufferPointer { dot($0.baseAddress!, w, count: n) }
-}

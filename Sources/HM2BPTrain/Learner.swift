@@ -53,7 +53,7 @@ public final class Learner {
         for index in stride(from: last, through: 0, by: -1) {
             let below = index == 0 ? input : outputs[index - 1]
             let sample = LayerTrainer.Sample(
-                input: below, inputCounts: below.counts(), postTimes: postTimes, postCounts: postCounts,
+                inputTrains: SpikeTrains(below), inputCounts: below.counts(), postTimes: postTimes, postCounts: postCounts,
                 delta: delta, lateralFactor: lateralFactor)
             let propagated = layerTrainers[index].backward(
                 sample, layer: &network.layers[index], config: config, learningRate: learningRate, propagate: index > 0)
