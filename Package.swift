@@ -30,7 +30,10 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
 
         // Ground floor: numerics and contracts.
-        .target(name: "Kernels", swiftSettings: hotLoopFlags),
+        .target(
+            name: "CKernels",
+            cSettings: [.unsafeFlags(["-O3", "-march=native", "-fno-math-errno", "-ffp-contract=off"])]),
+        .target(name: "Kernels", dependencies: ["CKernels"], swiftSettings: hotLoopFlags),
         .target(name: "SpikeModel", dependencies: ["Kernels", "SystemZlib"], swiftSettings: hotLoopFlags),
         .target(
             name: "SpikeData",

@@ -16,31 +16,40 @@ public enum FloatSimulator {
         public var current: [Float]
     }
 
-    /// Output spikes of every layer, input first excluded.
-    public static func run(_ network: Network, input: SpikeRaster) -> [SpikeRaster] {
+    /// Output spikes of every layer (the input itself excluded). `parallel` splits each layer
+    /// over the cores by neuron; callers that already run one sample per core pass false.
+    public static func run(_ network: Network, input: SpikeRaster, parallel: Bool = true) -> [SpikeRaster] {
         var outputs: [SpikeRaster] = []
         var current = input
         for layer in network.layers {
-            current = runLayer(layer, constants: network.constants, input: current)
+            current = runLayer(layer, constants: network.constants, input: current, parallel: parallel)
             outputs.append(current)
         }
         return outputs
     }
 
-    /// Simulates one layer. Layers without lateral inhibition are split over the cores by
-    /// neuron; with lateral inhibition the neurons are coupled and run on one core.
-    public static func runLayer(
-        _ layer: DenseLayer, constants: NeuronConstants, input: SpikeRaster, trace: UnsafeMutablePointer<StateTrace>? = nil
+    /// Simulates one layer. With lateral inhibition the neurons are coupled and run on one core.
+    public static func runLayer(_ layer: DenseLayer, constants: NeuronConstants, input: SpikeRaster, parallel: Bool = true) -> SpikeRaster {
+        simulateLayer(layer, constants: constants, input: input, parallel: parallel, trace: nil)
+    }
+
+    /// Simulates one layer and records v (at the threshold test) and I of every neuron and step.
+    public static func traceLayer(_ layer: DenseLayer, constants: NeuronConstants, input: SpikeRaster) -> (SpikeRaster, StateTrace) {
+        var trace = StateTrace(neurons: layer.outputCount, membrane: .init(repeating: 0, count: constants.timeSteps * layer.outputCount),
+                               current: .init(repeating: 0, count: constants.timeSteps * layer.outputCount))
+        let raster = simulateLayer(layer, constants: constants, input: input, parallel: false, trace: &trace)
+        return (raster, trace)
+    }
+
+    private static func simulateLayer(
+        _ layer: DenseLayer, constants: NeuronConstants, input: SpikeRaster, parallel: Bool, trace: UnsafeMutablePointer<StateTrace>?
     ) -> SpikeRaster {
         precondition(input.neuronCount == layer.inputCount, "input raster has \(input.neuronCount) neurons, layer expects \(layer.inputCount)")
         let steps = constants.timeSteps
         precondition(input.timeSteps >= steps, "input raster is shorter than the time window")
-        let ranges = (layer.lateralInhibition != 0 || trace != nil) ? [0..<layer.outputCount] : Parallel.chunks(of: layer.outputCount)
+        let coupled = layer.lateralInhibition != 0 || trace != nil || !parallel
+        let ranges = coupled ? [0..<layer.outputCount] : Parallel.chunks(of: layer.outputCount)
         var perChunk = [[[Int32]]](repeating: [], count: ranges.count)
-        if let trace {
-            trace.pointee = StateTrace(neurons: layer.outputCount, membrane: .init(repeating: 0, count: steps * layer.outputCount),
-                                       current: .init(repeating: 0, count: steps * layer.outputCount))
-        }
         perChunk.withUnsafeMutableBufferPointer { results in
             Parallel.forEach(ranges) { chunk, range in
                 results[chunk] = simulate(layer, constants: constants, input: input, neurons: range, trace: trace)
@@ -71,11 +80,12 @@ public enum FloatSimulator {
         var spikesPerStep = [[Int32]](repeating: [], count: steps)
         let v = UnsafeMutablePointer<Float>.allocate(capacity: n); v.initialize(repeating: 0, count: n)
         let current = UnsafeMutablePointer<Float>.allocate(capacity: n); current.initialize(repeating: 0, count: n)
-        let drive = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        let membraneAtTest = UnsafeMutablePointer<Float>.allocate(capacity: n)
         let refractoryLeft = UnsafeMutablePointer<Int32>.allocate(capacity: n); refractoryLeft.initialize(repeating: 0, count: n)
-        let fired = UnsafeMutablePointer<Int32>.allocate(capacity: n)
-        defer { v.deallocate(); current.deallocate(); drive.deallocate(); refractoryLeft.deallocate(); fired.deallocate() }
+        let fired = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+        defer { v.deallocate(); current.deallocate(); membraneAtTest.deallocate(); refractoryLeft.deallocate(); fired.deallocate() }
         layer.weights.withUnsafeBufferPointer { weightBuffer in
+          input.neurons.withUnsafeBufferPointer { inputNeurons in
             let weights = weightBuffer.baseAddress! + range.lowerBound
             for t in 0..<steps {
                 for k in 0..<n {
@@ -83,39 +93,52 @@ public enum FloatSimulator {
                     current[k] -= current[k] / tauS
                 }
                 if t == 0 { continue }
-                drive.initialize(repeating: 0, count: n)
-                for j in input.firing(at: t - 1) {
-                    addInPlace(drive, weights + Int(j) * width, count: n)
-                }
-                addInPlace(current, drive, count: n)
+                let first = Int(input.stepStarts[t - 1]), last = Int(input.stepStarts[t])
+                accumulateRows(into: current, rows: weights, rowStride: width,
+                               indices: UnsafeBufferPointer(rebasing: inputNeurons[first..<last]), count: n)
                 if lateral != 0 {
                     for l in spikesPerStep[t - 1] {
                         for k in 0..<n where range.lowerBound + k != Int(l) { current[k] += lateral }
                     }
                 }
-                var anyFired: Int32 = 0
+                var anyFired: UInt8 = 0
                 for k in 0..<n {
                     var vk = v[k] + current[k] / tauS
                     let clamped = refractoryLeft[k] > 0
                     vk = clamped ? 0 : vk
                     refractoryLeft[k] = clamped ? refractoryLeft[k] - 1 : refractoryLeft[k]
-                    let spike: Int32 = vk > theta ? 1 : 0
+                    let spike: UInt8 = vk > theta ? 1 : 0
                     fired[k] = spike
                     anyFired |= spike
-                    drive[k] = vk  // the drive is spent; keep v at the threshold test for the trace
+                    membraneAtTest[k] = vk
                     v[k] = spike != 0 ? 0 : vk
                     refractoryLeft[k] = spike != 0 ? refractory : refractoryLeft[k]
                 }
                 if let trace {
                     for k in 0..<n {
-                        trace.pointee.membrane[t * width + range.lowerBound + k] = drive[k]
+                        trace.pointee.membrane[t * width + range.lowerBound + k] = membraneAtTest[k]
                         trace.pointee.current[t * width + range.lowerBound + k] = current[k]
                     }
                 }
                 if anyFired != 0 {
-                    for k in 0..<n where fired[k] != 0 { spikesPerStep[t].append(Int32(range.lowerBound + k)) }
+                    // Spikes are sparse: test eight flags at once and walk only words that fired.
+                    var k = 0
+                    while k + 8 <= n {
+                        var word = UnsafeRawPointer(fired + k).loadUnaligned(as: UInt64.self)
+                        while word != 0 {
+                            let lane = word.trailingZeroBitCount / 8
+                            spikesPerStep[t].append(Int32(range.lowerBound + k + lane))
+                            word &= ~(UInt64(0xFF) << (lane * 8))
+                        }
+                        k += 8
+                    }
+                    while k < n {
+                        if fired[k] != 0 { spikesPerStep[t].append(Int32(range.lowerBound + k)) }
+                        k += 1
+                    }
                 }
             }
+          }
         }
         return spikesPerStep
     }

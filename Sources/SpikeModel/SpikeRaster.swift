@@ -73,3 +73,28 @@ public struct SpikeRaster: Sendable, Equatable {
         return result
     }
 }
+
+/// The same spikes organised by neuron (compressed rows): `times[starts[i] ..< starts[i + 1]]`
+/// are neuron i's spike times, ascending.
+public struct SpikeTrains: Sendable, Equatable {
+    public let starts: [Int32]
+    public let times: [Int32]
+
+    public init(_ raster: SpikeRaster) {
+        var starts = [Int32](repeating: 0, count: raster.neuronCount + 1)
+        for n in raster.neurons { starts[Int(n) + 1] += 1 }
+        for i in 0..<raster.neuronCount { starts[i + 1] += starts[i] }
+        var fill = starts
+        var times = [Int32](repeating: 0, count: raster.neurons.count)
+        for t in 0..<raster.filledSteps {
+            for n in raster.firing(at: t) {
+                times[Int(fill[Int(n)])] = Int32(t)
+                fill[Int(n)] += 1
+            }
+        }
+        self.starts = starts
+        self.times = times
+    }
+
+    public func count(of neuron: Int) -> Int { Int(starts[neuron + 1] - starts[neuron]) }
+}

@@ -1,1 +1,20 @@
-print("bench")
+// hm2bp-bench: the project's benchmarks. Build in release (`swift build -c release`) and run
+// `.build/release/hm2bp-bench NAME`; figures go to docs/benchmarks.md with the command and machine.
+import Foundation
+
+let benchmarks: [(name: String, summary: String, run: ([String]) throws -> Void)] = [
+    ("train", "HM2-BP training step and forward evaluation, 784-800-10 at T=400, with OpenBLAS ratios", TrainBenchmark.run),
+]
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let name = arguments.first, let benchmark = benchmarks.first(where: { $0.name == name }) else {
+    print("usage: hm2bp-bench NAME [options]\n")
+    for b in benchmarks { print("  \(b.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(b.summary)") }
+    exit(arguments.isEmpty ? 0 : 2)
+}
+do {
+    try benchmark.run(Array(arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("hm2bp-bench \(name): \(error)\n".utf8))
+    exit(1)
+}

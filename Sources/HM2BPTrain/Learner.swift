@@ -1,0 +1,78 @@
+import SpikeModel
+
+/// One HM2-BP learner: the network being trained, its per-layer Adam state and scratch, and the
+/// per-sample step (forward, output error, backward layer by layer, Adam), batch size 1.
+public final class Learner {
+    public private(set) var network: Network
+    public let config: TrainingConfig
+    let parameters: SPSPParameters
+    private let layerTrainers: [LayerTrainer]
+
+    public init(network: Network, config: TrainingConfig) {
+        self.network = network
+        self.config = config
+        parameters = SPSPParameters(constants: network.constants, silentPostValue: config.silentPostSPSP)
+        let kernel = SPSPKernel(parameters: parameters, timeSteps: network.constants.timeSteps)
+        layerTrainers = network.layers.map {
+            LayerTrainer(inputCount: $0.inputCount, outputCount: $0.outputCount, constants: network.constants, kernel: kernel)
+        }
+    }
+
+    /// Adam's step count (samples trained so far).
+    public var adamStep: Int { layerTrainers.first?.adamStep ?? 0 }
+
+    public struct SampleResult: Sendable {
+        public var prediction: Int
+        public var outputCounts: [Int32]
+        public var cost: Float
+        /// Spikes per layer (hidden layers, then output).
+        public var spikesPerLayer: [Int]
+    }
+
+    /// Trains on one sample and returns what the forward pass saw (before the update).
+    @discardableResult
+    public func train(input: SpikeRaster, label: Int, boostWeight: Float = 1, learningRate: Float) -> SampleResult {
+        let outputs = FloatSimulator.run(network, input: input)
+        let last = network.layers.count - 1
+        let outputCounts = outputs[last].counts()
+        let outputLayer = network.layers[last]
+        let error = OutputError(counts: outputCounts, label: label, boostWeight: boostWeight, config: config)
+        var outputTimes = outputs[last].spikeTimes()
+        let lateral = outputLayer.lateralInhibition != 0
+            ? LateralFactor.compute(outputTimes: outputTimes, label: label, threshold: outputLayer.threshold,
+                                    strength: outputLayer.lateralInhibition, parameters: parameters)
+            : nil
+        var postCounts = outputCounts
+        if outputCounts[label] == 0 {
+            outputTimes[label] = TargetInjection.spikes(timeSteps: network.constants.timeSteps, desiredCount: config.desiredCount)
+            postCounts[label] = Int32(outputTimes[label].count)
+        }
+        var delta = error.gradient.map { $0 / outputLayer.threshold }
+        var postTimes = outputTimes
+        var lateralFactor = lateral
+        for index in stride(from: last, through: 0, by: -1) {
+            let below = index == 0 ? input : outputs[index - 1]
+            let sample = LayerTrainer.Sample(
+                inputTrains: SpikeTrains(below), inputCounts: below.counts(), postTimes: postTimes, postCounts: postCounts,
+                delta: delta, lateralFactor: lateralFactor)
+            let propagated = layerTrainers[index].backward(
+                sample, layer: &network.layers[index], config: config, learningRate: learningRate, propagate: index > 0)
+            if index > 0, let propagated {
+                let threshold = network.layers[index - 1].threshold
+                delta = propagated.map { $0 / threshold }
+                postTimes = below.spikeTimes()
+                postCounts = sample.inputCounts
+                lateralFactor = nil
+            }
+        }
+        return SampleResult(
+            prediction: predictedClass(outputCounts), outputCounts: outputCounts, cost: error.cost,
+            spikesPerLayer: outputs.map(\.totalSpikes))
+    }
+
+    /// Replaces the weights (e.g. when resuming) without touching the Adam state.
+    public func setNetwork(_ network: Network) {
+        precondition(network.architecture == self.network.architecture)
+        self.network = network
+    }
+}

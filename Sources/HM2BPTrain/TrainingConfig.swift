@@ -1,0 +1,86 @@
+import SpikeModel
+
+/// Every HM2-BP hyperparameter. Defaults are the MNIST MLP column of algorithm section 1.3.
+public struct TrainingConfig: Codable, Sendable, Equatable {
+    /// Desired spike count of the label neuron and of every other output neuron.
+    public var desiredCount: Float = 35
+    public var undesiredCount: Float = 5
+    /// Dead zone: an output error only counts beyond this distance from its target.
+    public var margin: Float = 5
+    public var hiddenThreshold: Float = 20
+    public var outputThreshold: Float = 8
+    /// Lateral inhibition strength among output neurons (0 disables it).
+    public var lateralInhibition: Float = 1
+    /// Initial weights are drawn from U[-initScale, initScale].
+    public var initScale: Float = 1
+    public var learningRate: Float = 0.001
+    public var adamBeta1: Float = 0.9
+    public var adamBeta2: Float = 0.999
+    public var adamEpsilon: Float = 1e-8
+    /// Exponential weight regularizer R'(w) = lambda*beta*(w/L)*exp(beta*(q-1)).
+    public var regularizerLambda: Float = 10
+    public var regularizerBeta: Float = 0.04
+    public var weightLimit: Float = 8
+    /// Reweight misclassified samples after each epoch (section 5.6).
+    public var boost: Bool = true
+    /// Use the micro-level ratios e/o (section 4.4); false is the rate-only ablation (r = 1).
+    public var effectRatio: Bool = true
+    /// Random pair swaps of the training order per epoch (a partial shuffle, as the reference).
+    public var swapsPerEpoch: Int = 5000
+    /// S-PSP of a silent post neuron whose input fired.
+    public var silentPostSPSP: Float = 0.1
+    /// Ratio dE/do_j of a pair where a count is zero (r) and side-effect ratio of a silent post (rho).
+    public var silentPreRatio: Float = 1
+    public var silentPostRatio: Float = 0.5
+
+    public init() {}
+
+    /// Learning rate of epoch `epoch` (counted from 0): lr / sqrt(max(epoch, 1)), as the logs show.
+    public func learningRate(epoch: Int) -> Float {
+        learningRate / Float(max(epoch, 1)).squareRoot()
+    }
+
+    /// Named values for the model file's provenance.
+    public var asDictionary: [String: Double] {
+        [
+            "desiredCount": Double(desiredCount), "undesiredCount": Double(undesiredCount), "margin": Double(margin),
+            "hiddenThreshold": Double(hiddenThreshold), "outputThreshold": Double(outputThreshold),
+            "lateralInhibition": Double(lateralInhibition), "initScale": Double(initScale),
+            "learningRate": Double(learningRate), "adamBeta1": Double(adamBeta1), "adamBeta2": Double(adamBeta2),
+            "adamEpsilon": Double(adamEpsilon), "regularizerLambda": Double(regularizerLambda),
+            "regularizerBeta": Double(regularizerBeta), "weightLimit": Double(weightLimit),
+            "boost": boost ? 1 : 0, "effectRatio": effectRatio ? 1 : 0, "swapsPerEpoch": Double(swapsPerEpoch),
+        ]
+    }
+
+    /// A network of the given widths with weights from U[-initScale, initScale] (the reference's
+    /// "Bernoulli" init is uniform), hidden layers at `hiddenThreshold`, the output at
+    /// `outputThreshold` with lateral inhibition.
+    public func initialNetwork(architecture: [Int], constants: NeuronConstants, seed: UInt64) -> Network {
+        var generator = SplitMix64(seed: seed)
+        var layers: [DenseLayer] = []
+        for index in 1..<architecture.count {
+            let inputs = architecture[index - 1], outputs = architecture[index]
+            let isOutput = index == architecture.count - 1
+            let weights = (0..<(inputs * outputs)).map { _ in Float.random(in: -initScale...initScale, using: &generator) }
+            layers.append(DenseLayer(
+                inputCount: inputs, outputCount: outputs,
+                threshold: isOutput ? outputThreshold : hiddenThreshold,
+                lateralInhibition: isOutput ? lateralInhibition : 0, weights: weights))
+        }
+        return Network(constants: constants, layers: layers)
+    }
+}
+
+/// A small, fast, seedable generator (Vigna's SplitMix64) so every run is reproducible.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
