@@ -69,29 +69,40 @@ public struct CompileSummary: Codable, Sendable {
 
     public var text: String {
         var lines = ["image for target \(target) (\(targetKind)): \(architecture), T = \(timeSteps), \(imageBytes) bytes",
-                     "  sha256 \(imageSHA256)", "  model sha256 \(modelSHA256)", "",
-                     "core  layer  neurons          axons          synapses  memory entries        routing entries"]
+                     "  sha256 \(imageSHA256)", "  model sha256 \(modelSHA256)", ""]
+        var coreRows = [["core", "layer", "first", "neurons", "axons", "synapses", "memory entries", "routing entries"]]
         for c in cores {
-            lines.append(String(format: "%4d  %5d  %-15@  %-13@  %8d  %-20@  %@", c.core, c.layer,
-                                "\(c.neurons)/\(limits.neurons) @\(c.firstNeuron)" as NSString, "\(c.axons)/\(limits.inputAxons)" as NSString,
-                                c.synapses, "\(c.memoryEntries)/\(limits.synapseEntries)" as NSString,
-                                "\(c.routingEntries)/\(limits.routingEntries)" as NSString))
+            coreRows.append(["\(c.core)", "\(c.layer)", "\(c.firstNeuron)", "\(c.neurons)/\(limits.neurons)", "\(c.axons)/\(limits.inputAxons)",
+                             "\(c.synapses)", "\(c.memoryEntries)/\(limits.synapseEntries)", "\(c.routingEntries)/\(limits.routingEntries)"])
         }
+        lines += Self.table(coreRows)
         lines.append("cores used \(cores.count)/\(limits.cores); input map \(inputMapEntries) entries")
         lines.append("")
-        lines.append("layer  scaling      bits  shift  clip  weight rms err  max err   clipped  thresholds      saturations  count err (max-abs)  spikes float/fixed")
+        var quantRows = [["layer", "scaling", "bits", "shift", "clip", "weight rms err", "max err", "clipped", "thresholds",
+                          "saturations", "count err (max-abs)", "spikes float/fixed"]]
         for q in quantization {
-            let counts = q.countError.map { String(format: "%.3f (%.3f)", $0, q.maxAbsCountError ?? .nan) } ?? "not calibrated"
-            let spikes = q.floatSpikesPerSample.map { String(format: "%.1f/%.1f", $0, q.fixedSpikesPerSample ?? .nan) } ?? "-"
-            lines.append(String(format: "%5d  %-11@  %4d  %5d  %4.2f  %13.4f%%  %8.5f  %6.3f%%  %@  %11d  %-19@  %@", q.layer, q.scaling.rawValue as NSString,
-                                q.weightBits, q.weightShift, q.clipFraction, 100 * q.weightRelativeRMSError, q.weightMaxAbsError,
-                                100 * q.clippedFraction, "\(q.thresholdMin)...\(q.thresholdMax)".padding(toLength: 14, withPad: " ", startingAt: 0) as NSString,
-                                q.saturationEvents, counts as NSString, spikes as NSString))
+            quantRows.append([
+                "\(q.layer)", q.scaling.rawValue, "\(q.weightBits)", "\(q.weightShift)", String(format: "%.2f", q.clipFraction),
+                String(format: "%.3f%%", 100 * q.weightRelativeRMSError), String(format: "%.5f", q.weightMaxAbsError),
+                String(format: "%.3f%%", 100 * q.clippedFraction), "\(q.thresholdMin)...\(q.thresholdMax)", "\(q.saturationEvents)",
+                q.countError.map { String(format: "%.3f (%.3f)", $0, q.maxAbsCountError ?? .nan) } ?? "not calibrated",
+                q.floatSpikesPerSample.map { String(format: "%.1f/%.1f", $0, q.fixedSpikesPerSample ?? .nan) } ?? "-",
+            ])
         }
+        lines += Self.table(quantRows)
         if let first = quantization.first {
             lines.append("decays: current \(first.currentDecay), membrane \(first.membraneDecay); calibration samples \(first.calibrationSamples)")
+            lines.append("count err: mean |fixed - float| spikes per neuron and sample (in brackets: with plain max-abs scales)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Right-aligned columns, two spaces apart.
+    static func table(_ rows: [[String]]) -> [String] {
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { String(repeating: " ", count: widths[$0.offset] - $0.element.count) + $0.element }.joined(separator: "  ")
+        }
     }
 }
 

@@ -25,7 +25,7 @@ public struct PartitionPass: CompilerPass {
         for (l, shape) in layers.enumerated() {
             if shape.inputCount > core.inputAxons {
                 diagnostics.report(Diagnostic(layer: l, resource: "input axons per core (fan-in)", need: shape.inputCount, limit: core.inputAxons,
-                                              fixes: ["reduce layer \(l - 1 < 0 ? "input" : "\(l - 1)") to at most \(core.inputAxons) neurons (fan-in cannot be split over cores)"]))
+                                              fixes: ["reduce \(l == 0 ? "the network input" : "layer \(l - 1)") to at most \(core.inputAxons) neurons (fan-in cannot be split over cores)"]))
             }
             let perCore = neuronsPerCore(fanIn: shape.inputCount)
             if perCore == 0 {
