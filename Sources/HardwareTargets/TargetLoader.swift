@@ -7,6 +7,12 @@ public enum TargetLoader {
         public let target: HardwareTarget
         public let path: String
         public let fileBytes: [UInt8]
+
+        public init(target: HardwareTarget, path: String, fileBytes: [UInt8]) {
+            self.target = target
+            self.path = path
+            self.fileBytes = fileBytes
+        }
     }
 
     /// Folders searched for `NAME.json`, in order: `$HM2BP_TARGETS_DIR`, `./Targets`, and the

@@ -1,0 +1,111 @@
+import Foundation
+import NeuroImage
+
+/// The report the compiler stores in the image's META section: what `inspect` cannot
+/// recompute from the image itself (the target's limits and the quantization measurements).
+public struct ImageReport: Codable, Sendable, Equatable {
+    public struct Limits: Codable, Sendable, Equatable {
+        public var cores: Int
+        public var neurons: Int
+        public var inputAxons: Int
+        public var synapseEntries: Int
+        public var bitsPerEntry: Int
+        public var routingEntries: Int
+    }
+    public var compiler: String
+    public var limits: Limits
+    public var quantization: [LayerQuantizationReport]
+}
+
+/// Per core: what it uses against the target's limits.
+public struct CoreResources: Codable, Sendable, Equatable {
+    public var core: Int
+    public var layer: Int
+    public var firstNeuron: Int
+    public var neurons: Int
+    public var axons: Int
+    public var synapses: Int
+    public var memoryEntries: Int
+    public var routingEntries: Int
+}
+
+/// Everything `compile` and `inspect` print; built from the image alone so both agree.
+public struct CompileSummary: Codable, Sendable {
+    public var target: String
+    public var targetKind: String
+    public var architecture: String
+    public var modelSHA256: String
+    public var imageSHA256: String
+    public var imageBytes: Int
+    public var timeSteps: Int
+    public var limits: ImageReport.Limits
+    public var cores: [CoreResources]
+    public var inputMapEntries: Int
+    public var quantization: [LayerQuantizationReport]
+    public var compiler: String
+
+    public init(image: NeuroImage, bytes: [UInt8]) throws {
+        let report = try JSONDecoder().decode(ImageReport.self, from: Data(image.metadata.reportJSON.utf8))
+        target = image.target.name
+        targetKind = image.target.kind == .board ? "board" : "emulator"
+        architecture = image.metadata.architecture
+        modelSHA256 = image.metadata.modelSHA256.hexString
+        imageSHA256 = Digest.sha256(bytes).hexString
+        imageBytes = bytes.count
+        timeSteps = image.timeSteps
+        limits = report.limits
+        quantization = report.quantization
+        compiler = report.compiler
+        inputMapEntries = image.inputMap.entries.count
+        cores = image.cores.enumerated().map { index, core in
+            let bits = image.layers[core.layer].weightBits
+            let perEntry = max(report.limits.bitsPerEntry / bits, 1)
+            let synapses = core.axonCount * core.neuronCount
+            return CoreResources(core: index, layer: core.layer, firstNeuron: core.firstNeuron, neurons: core.neuronCount, axons: core.axonCount,
+                                 synapses: synapses, memoryEntries: (synapses + perEntry - 1) / perEntry,
+                                 routingEntries: image.routes[index].entries.count)
+        }
+    }
+
+    public var text: String {
+        var lines = ["image for target \(target) (\(targetKind)): \(architecture), T = \(timeSteps), \(imageBytes) bytes",
+                     "  sha256 \(imageSHA256)", "  model sha256 \(modelSHA256)", ""]
+        var coreRows = [["core", "layer", "first", "neurons", "axons", "synapses", "memory entries", "routing entries"]]
+        for c in cores {
+            coreRows.append(["\(c.core)", "\(c.layer)", "\(c.firstNeuron)", "\(c.neurons)/\(limits.neurons)", "\(c.axons)/\(limits.inputAxons)",
+                             "\(c.synapses)", "\(c.memoryEntries)/\(limits.synapseEntries)", "\(c.routingEntries)/\(limits.routingEntries)"])
+        }
+        lines += Self.table(coreRows)
+        lines.append("cores used \(cores.count)/\(limits.cores); input map \(inputMapEntries) entries")
+        lines.append("")
+        var quantRows = [["layer", "scaling", "bits", "shift", "clip", "weight rms err", "max err", "clipped", "thresholds",
+                          "saturations", "count err (max-abs)", "spikes float/fixed"]]
+        for q in quantization {
+            quantRows.append([
+                "\(q.layer)", q.scaling.rawValue, "\(q.weightBits)", "\(q.weightShift)", String(format: "%.2f", q.clipFraction),
+                String(format: "%.3f%%", 100 * q.weightRelativeRMSError), String(format: "%.5f", q.weightMaxAbsError),
+                String(format: "%.3f%%", 100 * q.clippedFraction), "\(q.thresholdMin)...\(q.thresholdMax)", "\(q.saturationEvents)",
+                q.countError.map { String(format: "%.3f (%.3f)", $0, q.maxAbsCountError ?? .nan) } ?? "not calibrated",
+                q.floatSpikesPerSample.map { String(format: "%.1f/%.1f", $0, q.fixedSpikesPerSample ?? .nan) } ?? "-",
+            ])
+        }
+        lines += Self.table(quantRows)
+        if let first = quantization.first {
+            lines.append("decays: current \(first.currentDecay), membrane \(first.membraneDecay); calibration samples \(first.calibrationSamples)")
+            lines.append("count err: mean |fixed - float| spikes per neuron and sample (in brackets: with plain max-abs scales)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Right-aligned columns, two spaces apart.
+    static func table(_ rows: [[String]]) -> [String] {
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { String(repeating: " ", count: widths[$0.offset] - $0.element.count) + $0.element }.joined(separator: "  ")
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    var hexString: String { map { String(format: "%02x", $0) }.joined() }
+}

@@ -1,0 +1,73 @@
+import HardwareTargets
+import NeuroImage
+import SpikeModel
+import XCTest
+@testable import Compiler
+
+final class DiagnosticsTests: XCTestCase {
+    private func failure(_ model: Model, _ target: TargetLoader.LoadedTarget, weightBits: Int? = nil) throws -> [Diagnostic] {
+        let bytes = try ModelFile.encode(model)
+        do {
+            _ = try ModelCompiler.compile(model: model, modelBytes: bytes, target: target, calibration: [], options: CompileOptions(weightBits: weightBits))
+        } catch let failure as CompileFailure {
+            return failure.diagnostics.filter { $0.severity == .error }
+        }
+        XCTFail("expected the compile to fail")
+        return []
+    }
+
+    /// A model too big for the nano board in every way at once: every violation comes back in
+    /// one run, each naming its layer, need and limit.
+    func testEveryViolationIsReportedByLayerInOneRun() throws {
+        // 2048 inputs exceed the 1024 axons; 1600 hidden need 13 cores; the 200-neuron output
+        // layer with lateral inhibition cannot be split over 128-neuron cores; tauM 50 is no
+        // shift; 20 refractory steps exceed 15.
+        let model = TestModels.model([2048, 1600, 200], constants: NeuronConstants(tauM: 50, tauS: 8, refractorySteps: 20, timeSteps: 400))
+        let errors = try failure(model, try TestModels.target("hm2bp-nano"))
+        func find(_ layer: Int?, _ resource: String) -> Diagnostic? { errors.first { $0.layer == layer && $0.resource.hasPrefix(resource) } }
+
+        let fanIn = try XCTUnwrap(find(0, "input axons per core"), "\(errors)")
+        XCTAssertEqual([fanIn.need, fanIn.limit], [2048, 1024])
+        let outputFanIn = try XCTUnwrap(find(1, "input axons per core"))
+        XCTAssertEqual([outputFanIn.need, outputFanIn.limit], [1600, 1024])
+        let lateral = try XCTUnwrap(find(1, "neurons on one core"))
+        XCTAssertEqual(lateral.need, 200)
+        let cores = try XCTUnwrap(find(nil, "cores"))
+        XCTAssertGreaterThan(cores.need, 8)
+        XCTAssertEqual(cores.limit, 8)
+        XCTAssertNotNil(find(0, "destinations per source"), "input spikes fan out to more than 8 cores")
+        XCTAssertNotNil(find(nil, "refractory steps"))
+        XCTAssertNotNil(find(nil, "tauM = 50.0"))
+        XCTAssertTrue(errors.allSatisfy { !$0.description.isEmpty && $0.description.contains("needs") })
+    }
+
+    func testTooManyCoresSuggestsTheTargetThatFits() throws {
+        let errors = try failure(TestModels.model([784, 1600, 10]), try TestModels.target("hm2bp-nano"))
+        let cores = try XCTUnwrap(errors.first { $0.resource.hasPrefix("cores") })
+        XCTAssertEqual(cores.need, 14)
+        XCTAssertTrue(cores.fixes.contains("use target hm2bp-micro"), "\(cores.fixes)")
+        XCTAssertTrue(cores.fixes.contains { $0.hasPrefix("reduce layer 0 to at most") }, "\(cores.fixes)")
+    }
+
+    func testFewerWeightBitsAreSuggestedWhenTheyFit() throws {
+        // Memory-bound cores: 12500 x 64-bit entries hold 100000 8-bit weights (127 neurons of
+        // fan-in 784 per core: 7 cores + 1) but 112500 7-bit ones (143 per core: 6 + 1).
+        let target = try TestModels.modifiedTarget("hm2bp-micro", [
+            ("\"cores\": 4", "\"cores\": 7"), ("\"entries\": 262144", "\"entries\": 12500"), ("\"bitsPerEntry\": 32", "\"bitsPerEntry\": 64"),
+            ("\"destinationsPerSource\": 4", "\"destinationsPerSource\": 8"),
+        ])
+        let errors = try failure(TestModels.model([784, 800, 10]), target)
+        let cores = try XCTUnwrap(errors.first { $0.resource.hasPrefix("cores") }, "\(errors)")
+        XCTAssertEqual([cores.need, cores.limit], [8, 7])
+        XCTAssertTrue(cores.fixes.contains("7-bit weights would fit (--weight-bits 7)"), "\(cores.fixes)")
+    }
+
+    func testRoutingThatCannotBeCompressedEnoughIsReportedPerCore() throws {
+        let target = try TestModels.modifiedTarget("hm2bp-nano", [("\"tableEntries\": 32", "\"tableEntries\": 1")])
+        // 115 neurons per core compress to 5 blocks (64+32+16+2+1), more than 1 entry.
+        let errors = try failure(TestModels.model([784, 800, 10]), target)
+        let tables = errors.filter { $0.resource == "routing table entries after compression" }
+        XCTAssertEqual(tables.count, 7, "\(errors)")
+        XCTAssertTrue(tables.allSatisfy { $0.layer == 0 && $0.core != nil && $0.limit == 1 })
+    }
+}
