@@ -5,5 +5,7 @@ struct HM2BP: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hm2bp",
         abstract: "Train spiking networks with HM2-BP, compile them for neuromorphic targets, emulate and verify them.",
-        subcommands: [])
+        subcommands: [
+            DataCommand.self,
+        ])
 }
