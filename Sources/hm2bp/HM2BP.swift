@@ -11,5 +11,6 @@ struct HM2BP: ParsableCommand {
             EvalCommand.self,
             CompileCommand.self,
             InspectCommand.self,
+            DataCommand.self,
         ])
 }
