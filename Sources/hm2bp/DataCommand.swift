@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import SpikeData
 
-extension DatasetName: ExpressibleByArgument {}
+// `DatasetName: ExpressibleByArgument` is declared once, in TrainCommand.swift.
 
 /// `hm2bp data ...`: the data sets the trainer uses.
 struct DataCommand: ParsableCommand {
