@@ -70,9 +70,17 @@ public final class Learner {
             spikesPerLayer: outputs.map(\.totalSpikes))
     }
 
-    /// Replaces the weights (e.g. when resuming) without touching the Adam state.
-    public func setNetwork(_ network: Network) {
-        precondition(network.architecture == self.network.architecture)
-        self.network = network
+    /// Adam's first and second moments of every layer (for checkpoints).
+    public var adamMoments: [([Float], [Float])] { layerTrainers.map { ($0.adamFirst, $0.adamSecond) } }
+
+    /// Restores a checkpoint's Adam state; shapes must match the network.
+    public func restoreAdam(step: Int, moments: [([Float], [Float])]) {
+        precondition(moments.count == layerTrainers.count)
+        for (trainer, (first, second)) in zip(layerTrainers, moments) {
+            precondition(first.count == trainer.adamFirst.count && second.count == trainer.adamSecond.count)
+            trainer.adamFirst = first
+            trainer.adamSecond = second
+            trainer.adamStep = step
+        }
     }
 }

@@ -29,8 +29,8 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var swapsPerEpoch: Int = 5000
     /// S-PSP of a silent post neuron whose input fired.
     public var silentPostSPSP: Float = 0.1
-    /// Ratio dE/do_j of a pair where a count is zero (r) and side-effect ratio of a silent post (rho).
-    public var silentPreRatio: Float = 1
+    /// Side-effect ratio ρ of a silent post neuron (the propagation ratio r of a pair with a
+    /// silent neuron is 1, structurally).
     public var silentPostRatio: Float = 0.5
 
     public init() {}
@@ -50,6 +50,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
             "adamEpsilon": Double(adamEpsilon), "regularizerLambda": Double(regularizerLambda),
             "regularizerBeta": Double(regularizerBeta), "weightLimit": Double(weightLimit),
             "boost": boost ? 1 : 0, "effectRatio": effectRatio ? 1 : 0, "swapsPerEpoch": Double(swapsPerEpoch),
+            "silentPostSPSP": Double(silentPostSPSP), "silentPostRatio": Double(silentPostRatio),
         ]
     }
 

@@ -24,14 +24,14 @@ public enum FileBytes {
             let start = bytes.count
             bytes.append(contentsOf: repeatElement(0, count: chunk))
             let got = bytes.withUnsafeMutableBytes { gzread(file, $0.baseAddress! + start, UInt32(chunk)) }
-            if got < 0 { throw DataError.corruptGzip(file: path, reason: gzErrorMessage(file)) }
+            if got < 0 { throw readError(file, path) }
             bytes.removeLast(chunk - Int(got))
             if got == 0 { break }
         }
         // A gzip stream cut short is reported only through the error state, not by gzread.
         var code: Int32 = 0
         _ = gzerror(file, &code)
-        if code != Z_OK { throw DataError.corruptGzip(file: path, reason: gzErrorMessage(file)) }
+        if code != Z_OK { throw readError(file, path) }
         closed = true
         let closeCode = gzclose_r(file)
         if closeCode == Z_BUF_ERROR {
@@ -42,9 +42,11 @@ public enum FileBytes {
         return bytes
     }
 
-    private static func gzErrorMessage(_ file: gzFile) -> String {
+    /// An operating-system failure (e.g. the path is a folder) or bad compressed data.
+    private static func readError(_ file: gzFile, _ path: String) -> DataError {
         var code: Int32 = 0
-        guard let message = gzerror(file, &code) else { return "zlib error \(code)" }
-        return code == Z_ERRNO ? String(cString: strerror(errno)) : String(cString: message)
+        let message = gzerror(file, &code).map { String(cString: $0) } ?? "zlib error \(code)"
+        if code == Z_ERRNO { return .unreadable(file: path, reason: String(cString: strerror(errno))) }
+        return .corruptGzip(file: path, reason: message)
     }
 }

@@ -42,29 +42,43 @@ public struct PoissonEncoder: Sendable {
         guard timeSteps > 0 else { return raster }
         raster.appendStep(EmptyCollection<Int32>())
 
-        var rng = Xoshiro256(seed: seed, stream: UInt64(bitPattern: Int64(sampleIndex)))
-        var firing = [Int32](repeating: 0, count: active.count + 1)
-        let count = active.count
+        // Thresholds in 16-pixel blocks of two 8-lane halves, padded with 0 (no uniform is below 0).
+        let blocks = (active.count + 15) / 16
+        var thresholdHalves = [SIMD8<UInt64>](repeating: .zero, count: 2 * blocks)
+        for (i, threshold) in thresholds.enumerated() { thresholdHalves[i / 8][i % 8] = UInt64(threshold) }
+        let generator = Xoshiro256x8(seed: seed, stream: UInt64(bitPattern: Int64(sampleIndex)))
+        var firing = [Int32](repeating: 0, count: active.count)
         active.withUnsafeBufferPointer { active in
-            thresholds.withUnsafeBufferPointer { thresholds in
+            thresholdHalves.withUnsafeBufferPointer { thresholdHalves in
                 firing.withUnsafeMutableBufferPointer { firing in
+                    var rng = generator  // a local copy stays in registers; a captured var lives in memory
+                    let lowLanes = SIMD8<UInt64>(0, 1, 2, 3, 4, 5, 6, 7)
+                    let highLanes = lowLanes &+ 8
                     for _ in 1..<timeSteps {
                         var fired = 0
-                        var i = 0
-                        // Two 24-bit uniforms per 64-bit draw (bits 63…40 and 39…16); the store is
-                        // unconditional and only the count advances, so there is no branch to mispredict.
-                        while i + 1 < count {
-                            let r = rng.next()
-                            firing[fired] = active[i]
-                            fired &+= UInt32(r >> 40) < thresholds[i] ? 1 : 0
-                            firing[fired] = active[i + 1]
-                            fired &+= UInt32(truncatingIfNeeded: r >> 16) & 0xFF_FFFF < thresholds[i + 1] ? 1 : 0
-                            i += 2
-                        }
-                        if i < count {
-                            let r = rng.next()
-                            firing[fired] = active[i]
-                            fired &+= UInt32(r >> 40) < thresholds[i] ? 1 : 0
+                        var block = 0
+                        while block < blocks {
+                            // Up to four blocks share one 64-bit firing mask, so the bit loop below
+                            // mispredicts its exit once per 64 pixels rather than once per block.
+                            var mask: UInt64 = 0
+                            let group = block
+                            while block < blocks && block - group < 4 {
+                                // One 8-lane draw gives 16 uniforms: bits 63…40 for pixels 0…7 of
+                                // the block, bits 39…16 for pixels 8…15. u < threshold ⇔ the
+                                // 64-bit difference wraps (both are below 2²⁴).
+                                let r = rng.next()
+                                let low = ((r &>> 40) &- thresholdHalves[2 * block]) &>> 63
+                                let high = (((r &>> 16) & 0xFF_FFFF) &- thresholdHalves[2 * block + 1]) &>> 63
+                                let word = ((low &<< lowLanes) | (high &<< highLanes)).wrappedSum()
+                                mask |= word << UInt64(16 * (block - group))
+                                block += 1
+                            }
+                            let base = group * 16
+                            while mask != 0 {
+                                firing[fired] = active[base + mask.trailingZeroBitCount]
+                                fired += 1
+                                mask &= mask &- 1
+                            }
                         }
                         raster.appendStep(UnsafeBufferPointer(rebasing: firing[0..<fired]))
                     }

@@ -34,6 +34,19 @@ public struct SpikeRaster: Sendable, Equatable {
         for step in perStep { appendStep(step.sorted()) }
     }
 
+    /// Adopts finished event arrays (the fast path for encoders): `stepStarts` has timeSteps + 1
+    /// non-decreasing offsets from 0 to `neurons.count`, every index is below `neuronCount`.
+    public init(neuronCount: Int, timeSteps: Int, stepStarts: [Int32], neurons: [Int32]) {
+        precondition(stepStarts.count == timeSteps + 1 && stepStarts.first == 0 && Int(stepStarts.last!) == neurons.count,
+                     "stepStarts must hold timeSteps + 1 offsets from 0 to the event count")
+        precondition(zip(stepStarts, stepStarts.dropFirst()).allSatisfy { $0 <= $1 }, "stepStarts must not decrease")
+        precondition(neurons.allSatisfy { $0 >= 0 && Int($0) < neuronCount }, "neuron index out of range")
+        self.neuronCount = neuronCount
+        self.timeSteps = timeSteps
+        self.stepStarts = stepStarts
+        self.neurons = neurons
+    }
+
     /// Number of steps already filled.
     public var filledSteps: Int { stepStarts.count - 1 }
 

@@ -6,7 +6,11 @@ struct HM2BP: ParsableCommand {
         commandName: "hm2bp",
         abstract: "Train spiking networks with HM2-BP, compile them for neuromorphic targets, emulate and verify them.",
         subcommands: [
+            DemoCommand.self,
+            TrainCommand.self,
+            EvalCommand.self,
             CompileCommand.self,
             InspectCommand.self,
+            DataCommand.self,
         ])
 }

@@ -56,6 +56,19 @@ final class DataStoreTests: XCTestCase {
         XCTAssertEqual(try store.load(.mnist, split: .train, limit: 5).count, 5, "the intact split still loads")
     }
 
+    func testLoadsUncompressedCopiesFromTheDataDirectory() throws {
+        // The layout the wheel route leaves: plain IDX files under <dir>/mnist, no mirror.
+        let dataDir = try temporaryDirectory(self)
+        try FileManager.default.createDirectory(atPath: dataDir + "/mnist", withIntermediateDirectories: true)
+        for name in ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"] {
+            try writeFile(dataDir + "/mnist/" + name, FileBytes.read(dataMirror + "/mnist/" + name + ".gz"))
+        }
+        let emptyMirror = try temporaryDirectory(self)
+        let test = try DataStore(directory: dataDir, mirror: emptyMirror).load(.mnist, split: .test, limit: 1000)
+        XCTAssertEqual(test.count, 1000)
+        XCTAssertEqual(Array(test.labels.prefix(5)), [7, 2, 1, 0, 4])
+    }
+
     func testEnvironmentSuppliesDefaults() {
         let environment = ProcessInfo.processInfo.environment
         let store = DataStore()

@@ -104,5 +104,7 @@ final class IDXFileTests: XCTestCase {
     func testMissingFileNamesTheFile() throws {
         let path = try temporaryDirectory(self) + "/absent"
         assertThrowsNaming(path, "cannot read") { _ = try FileBytes.read(path) }
+        let folder = try temporaryDirectory(self)
+        assertThrowsNaming(folder, "cannot read") { _ = try FileBytes.read(folder) }
     }
 }

@@ -1,0 +1,108 @@
+import Foundation
+import SpikeModel
+
+/// Everything needed to continue a training run exactly where an epoch ended: the current and
+/// best networks, Adam's moments and step, the sample order, boost weights and the shuffle RNG.
+///
+/// File layout (little-endian): magic "HM2BPCKP", u32 version, u32 JSON length, JSON state,
+/// u32 + bytes of the current model file, u32 + bytes of the best model file, then Adam's first
+/// and second moments of every layer as float32, then a CRC32 of everything before it.
+public struct TrainingCheckpoint: Sendable {
+    public struct State: Codable, Sendable {
+        public var epochsCompleted: Int
+        public var adamStep: Int
+        public var order: [Int]
+        public var boostWeights: [Float]
+        public var shuffleState: UInt64
+        public var history: [EpochRecord]
+        public var bestTestAccuracy: Double
+        public var config: TrainingConfig
+    }
+
+    public var state: State
+    public var current: Model
+    public var best: Model
+    /// Per layer: (first moments, second moments).
+    public var adamMoments: [([Float], [Float])]
+
+    static let magic = Array("HM2BPCKP".utf8)
+    static let version: UInt32 = 1
+
+    public func encode() throws -> [UInt8] {
+        var bytes = Self.magic
+        func u32(_ value: Int) { withUnsafeBytes(of: UInt32(value).littleEndian) { bytes += $0 } }
+        let json = Array(try JSONEncoder().encode(state))
+        u32(Int(Self.version))
+        u32(json.count)
+        bytes += json
+        for model in [current, best] {
+            let encoded = try ModelFile.encode(model)
+            u32(encoded.count)
+            bytes += encoded
+        }
+        for (first, second) in adamMoments {
+            for array in [first, second] { array.withUnsafeBytes { bytes += $0 } }
+        }
+        withUnsafeBytes(of: crc32Of(bytes[...]).littleEndian) { bytes += $0 }
+        return bytes
+    }
+
+    public static func decode(_ bytes: [UInt8], path: String) throws -> TrainingCheckpoint {
+        func fail(_ reason: String) -> ModelError { .invalidFile(path: path, reason: reason) }
+        guard bytes.count >= 20, Array(bytes[0..<8]) == magic else { throw fail("not an hm2bp training checkpoint") }
+        var offset = 8
+        func u32() throws -> Int {
+            guard offset + 4 <= bytes.count else { throw fail("truncated checkpoint") }
+            let value = bytes[offset..<(offset + 4)].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+            offset += 4
+            return value
+        }
+        func take(_ count: Int) throws -> ArraySlice<UInt8> {
+            guard count >= 0, offset + count <= bytes.count - 4 else { throw fail("truncated checkpoint") }
+            defer { offset += count }
+            return bytes[offset..<(offset + count)]
+        }
+        let crc = bytes[(bytes.count - 4)...].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) }
+        guard crc32Of(bytes[0..<(bytes.count - 4)]) == crc else { throw fail("damaged checkpoint: CRC32 mismatch") }
+        let version = try u32()
+        guard version == Int(Self.version) else { throw fail("checkpoint version \(version) is not supported (expected \(Self.version))") }
+        let state = try JSONDecoder().decode(State.self, from: Data(try take(try u32())))
+        let current = try ModelFile.decode(Array(try take(try u32())), path: path + " (current model)")
+        let best = try ModelFile.decode(Array(try take(try u32())), path: path + " (best model)")
+        var moments: [([Float], [Float])] = []
+        for layer in current.network.layers {
+            let count = layer.weights.count
+            let first = try take(4 * count).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            let second = try take(4 * count).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            moments.append((first, second))
+        }
+        guard offset == bytes.count - 4 else { throw fail("checkpoint has \(bytes.count - 4 - offset) unexpected trailing bytes") }
+        return TrainingCheckpoint(state: state, current: current, best: best, adamMoments: moments)
+    }
+
+    public static func read(path: String) throws -> TrainingCheckpoint {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelError.invalidFile(path: path, reason: "no checkpoint to resume from (missing or unreadable)")
+        }
+        return try decode(Array(data), path: path)
+    }
+
+    public func write(to path: String) throws {
+        try AtomicFile.write(Data(try encode()), to: path)
+    }
+}
+
+/// One line of the per-epoch JSON log.
+public struct EpochRecord: Codable, Sendable, Equatable {
+    public var epoch: Int
+    public var learningRate: Float
+    public var trainAccuracy: Double
+    public var testAccuracy: Double
+    /// Mean of Σ (o − y)² outside the dead zone over the epoch's samples.
+    public var meanCost: Double
+    public var trainSeconds: Double
+    public var testSeconds: Double
+    public var samplesPerSecond: Double
+    /// True when this epoch's test accuracy is the best so far (its weights are the saved model).
+    public var best: Bool
+}

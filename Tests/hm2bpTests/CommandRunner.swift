@@ -1,0 +1,65 @@
+import Foundation
+import XCTest
+
+/// Runs the built `hm2bp` executable as a user would, for the end-to-end command tests.
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+enum CommandRunner {
+    /// The package root (three levels above this file).
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The real-data mirror: HM2BP_DATA_MIRROR, else `<package root>/../shared/data`.
+    static var dataMirror: String {
+        if let mirror = ProcessInfo.processInfo.environment["HM2BP_DATA_MIRROR"], !mirror.isEmpty { return mirror }
+        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data").path
+    }
+
+    /// The `hm2bp` binary built next to the test bundle.
+    static var executable: URL {
+        let bundle = Bundle(for: Marker.self).bundleURL
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [bundle, bundle.deletingLastPathComponent(), testBinary].map { $0.appendingPathComponent("hm2bp") }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+
+    /// Runs `hm2bp arguments...` in `directory` with the data mirror and a private data folder.
+    static func run(_ arguments: [String], in directory: String, environment extra: [String: String] = [:]) throws -> CommandResult {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var environment = ProcessInfo.processInfo.environment
+        environment["HM2BP_DATA_MIRROR"] = dataMirror
+        environment["HM2BP_DATA_DIR"] = directory + "/data"
+        for (key, value) in extra { environment[key] = value }
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes to the end before waiting, so a chatty command cannot block on a full pipe.
+        let errData = DataBox()
+        let errReader = Thread { errData.data = err.fileHandleForReading.readDataToEndOfFile() }
+        errReader.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !errReader.isFinished { usleep(1000) }
+        return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                             stderr: String(decoding: errData.data, as: UTF8.self))
+    }
+
+    /// A fresh temporary folder, removed when the test ends.
+    static func temporaryDirectory(_ test: XCTestCase) throws -> String {
+        let path = NSTemporaryDirectory() + "hm2bp-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        test.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    private final class Marker {}
+    private final class DataBox: @unchecked Sendable { var data = Data() }
+}

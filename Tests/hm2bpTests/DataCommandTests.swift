@@ -1,0 +1,80 @@
+import Foundation
+import XCTest
+
+/// End to end: the built `hm2bp` binary, the real MNIST mirror, a temporary data directory.
+final class DataCommandTests: XCTestCase {
+    private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    private var mirror: String {
+        if let mirror = ProcessInfo.processInfo.environment["HM2BP_DATA_MIRROR"], !mirror.isEmpty { return mirror }
+        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data").path
+    }
+
+    private func hm2bp(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
+        let candidates = [Bundle.main.bundleURL.appendingPathComponent("hm2bp"),
+                          packageRoot.appendingPathComponent(".build/debug/hm2bp")]
+        guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw XCTSkip("hm2bp binary not built")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    private func temporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "hm2bp-data-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    func testFetchMNISTFindsAndVerifiesTheMirror() throws {
+        let dataDir = try temporaryDirectory()
+        let (status, output) = try hm2bp(["data", "fetch", "mnist"],
+                                         environment: ["HM2BP_DATA_MIRROR": mirror, "HM2BP_DATA_DIR": dataDir])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("data directory: \(dataDir)"), output)
+        XCTAssertTrue(output.contains("mnist: 4 files present and verified"), output)
+        for name in ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"] {
+            XCTAssertTrue(output.contains("found \(mirror)/mnist/\(name) (MD5 verified)"), output)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dataDir), [])
+    }
+
+    func testCorruptMirrorFileFallsBackToTheDataDirectory() throws {
+        // Mirror: intact except for test labels cut short. Data directory: a good copy of those labels.
+        let brokenMirror = try temporaryDirectory()
+        let dataDir = try temporaryDirectory()
+        let manager = FileManager.default
+        try manager.createDirectory(atPath: brokenMirror + "/mnist", withIntermediateDirectories: true)
+        try manager.createDirectory(atPath: dataDir + "/mnist", withIntermediateDirectories: true)
+        for name in ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz"] {
+            try manager.createSymbolicLink(atPath: brokenMirror + "/mnist/" + name, withDestinationPath: mirror + "/mnist/" + name)
+        }
+        let labels = try Data(contentsOf: URL(fileURLWithPath: mirror + "/mnist/t10k-labels-idx1-ubyte.gz"))
+        try labels.prefix(labels.count / 2).write(to: URL(fileURLWithPath: brokenMirror + "/mnist/t10k-labels-idx1-ubyte.gz"))
+        try labels.write(to: URL(fileURLWithPath: dataDir + "/mnist/t10k-labels-idx1-ubyte.gz"))
+
+        let (status, output) = try hm2bp(["data", "fetch", "mnist", "--dir", dataDir],
+                                         environment: ["HM2BP_DATA_MIRROR": brokenMirror, "HM2BP_DATA_DIR": "/nonexistent/elsewhere"])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("ignoring \(brokenMirror)/mnist/t10k-labels-idx1-ubyte.gz: corrupt gzip data"), output)
+        XCTAssertTrue(output.contains("  \(dataDir)/mnist/t10k-labels-idx1-ubyte.gz"), output)
+    }
+
+    func testUnknownDataSetIsRefused() throws {
+        let (status, output) = try hm2bp(["data", "fetch", "cifar"], environment: [:])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("cifar"), output)
+        XCTAssertTrue(output.contains("fashion-mnist"), output)
+    }
+}
