@@ -57,7 +57,7 @@ final class LayerTrainer {
         var inputTrains: SpikeTrains
         var inputCounts: [Int32]
         /// Spike times of this layer's neurons used for the S-PSP (with target injection).
-        var postTimes: [[Int32]]
+        var postTrains: SpikeTrains
         var postCounts: [Int32]
         /// δ_i: the incoming error already divided by this layer's threshold.
         var delta: [Float]
@@ -151,7 +151,7 @@ final class LayerTrainer {
         let transposed = transposedKernels[chunk], row = kernelRows[chunk]
         transposed.initialize(repeating: 0, count: steps * n)
         for k in 0..<n {
-            let fired = sample.postTimes[range.lowerBound + k].withUnsafeBufferPointer { post -> Bool in
+            let fired = sample.postTrains.times(of: range.lowerBound + k).withUnsafeBufferPointer { post -> Bool in
                 guard !post.isEmpty else { return false }
                 row.initialize(repeating: 0, count: steps)
                 return kernel.accumulateRow(post: post, into: row)

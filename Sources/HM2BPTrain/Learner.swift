@@ -48,19 +48,19 @@ public final class Learner {
             postCounts[label] = Int32(outputTimes[label].count)
         }
         var delta = error.gradient.map { $0 / outputLayer.threshold }
-        var postTimes = outputTimes
+        var postTrains = SpikeTrains(perNeuron: outputTimes)
         var lateralFactor = lateral
         for index in stride(from: last, through: 0, by: -1) {
-            let below = index == 0 ? input : outputs[index - 1]
+            let belowTrains = SpikeTrains(index == 0 ? input : outputs[index - 1])
             let sample = LayerTrainer.Sample(
-                inputTrains: SpikeTrains(below), inputCounts: below.counts(), postTimes: postTimes, postCounts: postCounts,
+                inputTrains: belowTrains, inputCounts: belowTrains.counts(), postTrains: postTrains, postCounts: postCounts,
                 delta: delta, lateralFactor: lateralFactor)
             let propagated = layerTrainers[index].backward(
                 sample, layer: &network.layers[index], config: config, learningRate: learningRate, propagate: index > 0)
             if index > 0, let propagated {
                 let threshold = network.layers[index - 1].threshold
                 delta = propagated.map { $0 / threshold }
-                postTimes = below.spikeTimes()
+                postTrains = sample.inputTrains
                 postCounts = sample.inputCounts
                 lateralFactor = nil
             }

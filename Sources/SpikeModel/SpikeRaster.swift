@@ -109,5 +109,21 @@ public struct SpikeTrains: Sendable, Equatable {
         self.times = times
     }
 
+    /// From per-neuron ascending spike times.
+    public init(perNeuron: [[Int32]]) {
+        var starts: [Int32] = [0]
+        starts.reserveCapacity(perNeuron.count + 1)
+        for times in perNeuron { starts.append(starts[starts.count - 1] + Int32(times.count)) }
+        self.starts = starts
+        self.times = perNeuron.flatMap { $0 }
+    }
+
+    public var neuronCount: Int { starts.count - 1 }
+
     public func count(of neuron: Int) -> Int { Int(starts[neuron + 1] - starts[neuron]) }
+
+    public func counts() -> [Int32] { (0..<neuronCount).map { starts[$0 + 1] - starts[$0] } }
+
+    /// Spike times of one neuron.
+    public func times(of neuron: Int) -> ArraySlice<Int32> { times[Int(starts[neuron])..<Int(starts[neuron + 1])] }
 }

@@ -29,7 +29,7 @@ final class SPSPKernelTests: XCTestCase {
                                    kernel: SPSPKernel(parameters: parameters, timeSteps: 400))
         var layer = DenseLayer(inputCount: inputs, outputCount: outputs, threshold: 20,
                                weights: .init(repeating: 0.5, count: inputs * outputs))
-        let sample = LayerTrainer.Sample(inputTrains: SpikeTrains(input), inputCounts: input.counts(), postTimes: postTimes,
+        let sample = LayerTrainer.Sample(inputTrains: SpikeTrains(input), inputCounts: input.counts(), postTrains: SpikeTrains(perNeuron: postTimes),
                                          postCounts: postTimes.map { Int32($0.count) }, delta: .init(repeating: 0, count: outputs),
                                          lateralFactor: nil)
         _ = trainer.backward(sample, layer: &layer, config: TrainingConfig(), learningRate: 0, propagate: false)

@@ -72,7 +72,7 @@ final class WorkedExampleTests: XCTestCase {
     }
 
     private func sample(delta: Float) -> LayerTrainer.Sample {
-        LayerTrainer.Sample(inputTrains: SpikeTrains(input), inputCounts: input.counts(), postTimes: [[3, 6, 9]], postCounts: [3],
+        LayerTrainer.Sample(inputTrains: SpikeTrains(input), inputCounts: input.counts(), postTrains: SpikeTrains(perNeuron: [[3, 6, 9]]), postCounts: [3],
                             delta: [delta], lateralFactor: nil)
     }
 
