@@ -5,27 +5,33 @@ import SpikeModel
 /// The backward pass and Adam update of one fully connected layer for one sample
 /// (algorithm section 4.5), split over the cores by postsynaptic neuron.
 ///
-/// Per sample: the S-PSP matrix E (pre-major, like the weights) from kernel rows; then one pass
-/// over the rows accumulating the side effect, the regularizer's q and the error for the layer
-/// below (with the pre-update weights); then one fused pass computing each gradient and applying
-/// Adam. E, the kernel scratch and the Adam moments live here and are reused across samples.
+/// Per sample and chunk of neurons: the kernel rows K (transposed, T x chunk); then one sweep
+/// over the inputs that fired, building each S-PSP row of E from K and, while it is hot,
+/// adding w·e to the side-effect sums and the row's error for the layer below; then one fused
+/// sweep over all rows computing every gradient and applying Adam. Inputs that never fired have
+/// e = 0 and skip the first sweep. The regularizer and the silent-neuron side effect need Σw and
+/// Σw² per neuron; the Adam sweep accumulates them from the new weights for the next sample.
 final class LayerTrainer {
     let inputCount: Int
     let outputCount: Int
     let timeSteps: Int
     let kernel: SPSPKernel
     let chunks: [Range<Int>]
-    /// E[j * outputCount + i] = e_{i|j} of the current sample.
+    /// E[j * outputCount + i] = e_{i|j} of the current sample; rows of silent inputs are stale
+    /// (they are zero by definition and never read).
     let spsp: UnsafeMutablePointer<Float>
     var adamFirst: [Float]
     var adamSecond: [Float]
     /// Adam's step count t (starts at 1 with the first sample).
     var adamStep: Int = 0
-    /// Per chunk: kernel rows transposed (T x chunk width), one kernel row, error partials.
+    /// Σ_j w_ij (first outputCount floats) and Σ_j w_ij² (next outputCount) of the current weights.
+    private let columnSums: UnsafeMutablePointer<Float>
+    private var columnSumsValid = false
+    /// Per chunk: kernel rows transposed (T x chunk width), one kernel row, error partials and
+    /// five per-neuron vectors (side-effect sums, split deltas, coefficients, regularizer scales).
     private var transposedKernels: [UnsafeMutablePointer<Float>]
     private var kernelRows: [UnsafeMutablePointer<Float>]
     private var errorPartials: [[Float]]
-    /// Per chunk: seven per-neuron vectors (sums, deltas, coefficients) of the chunk's width.
     private var columnScratch: [UnsafeMutablePointer<Float>]
 
     init(inputCount: Int, outputCount: Int, constants: NeuronConstants, kernel: SPSPKernel) {
@@ -38,14 +44,16 @@ final class LayerTrainer {
         spsp.initialize(repeating: 0, count: inputCount * outputCount)
         adamFirst = .init(repeating: 0, count: inputCount * outputCount)
         adamSecond = .init(repeating: 0, count: inputCount * outputCount)
+        columnSums = .allocate(capacity: 2 * outputCount)
         transposedKernels = chunks.map { UnsafeMutablePointer<Float>.allocate(capacity: constants.timeSteps * $0.count) }
         kernelRows = chunks.map { _ in UnsafeMutablePointer<Float>.allocate(capacity: constants.timeSteps) }
         errorPartials = chunks.map { _ in [Float](repeating: 0, count: inputCount) }
-        columnScratch = chunks.map { UnsafeMutablePointer<Float>.allocate(capacity: 7 * $0.count) }
+        columnScratch = chunks.map { UnsafeMutablePointer<Float>.allocate(capacity: 5 * $0.count) }
     }
 
     deinit {
         spsp.deallocate()
+        columnSums.deallocate()
         transposedKernels.forEach { $0.deallocate() }
         kernelRows.forEach { $0.deallocate() }
         columnScratch.forEach { $0.deallocate() }
@@ -79,60 +87,82 @@ final class LayerTrainer {
             secondCorrection: Float(1 / (1 - pow(Double(config.adamBeta2), Double(adamStep)))))
         let width = outputCount
         let threshold = layer.threshold
+        let silentValue = kernel.parameters.silentPostValue
         layer.weights.withUnsafeMutableBufferPointer { weightBuffer in
             adamFirst.withUnsafeMutableBufferPointer { firstBuffer in
                 adamSecond.withUnsafeMutableBufferPointer { secondBuffer in
+                  sample.inputTrains.starts.withUnsafeBufferPointer { starts in
+                    sample.inputTrains.times.withUnsafeBufferPointer { times in
                     let weights = weightBuffer.baseAddress!, first = firstBuffer.baseAddress!, second = secondBuffer.baseAddress!
+                    if !columnSumsValid { recomputeColumnSums(weights) }
                     Parallel.forEach(chunks) { chunk, range in
-                        buildSPSP(sample, neurons: range, chunk: chunk)
                         let n = range.count, base = range.lowerBound
+                        let transposed = buildKernels(sample, neurons: range, chunk: chunk)
                         let scratch = columnScratch[chunk]
-                        let effectSum = scratch, weightSum = scratch + n, squareSum = scratch + 2 * n
-                        let activeDelta = scratch + 3 * n, silentDelta = scratch + 4 * n
-                        let coefficient = scratch + 5 * n, regularizer = scratch + 6 * n
-                        scratch.initialize(repeating: 0, count: 3 * n)
+                        let effectSum = scratch, activeDelta = scratch + n, silentDelta = scratch + 2 * n
+                        let coefficient = scratch + 3 * n, regularizer = scratch + 4 * n
+                        effectSum.initialize(repeating: 0, count: n)
                         // r_ij = e_ij / o_j needs o_i > 0; silent post neurons (and the rate-only
                         // ablation) propagate with r = 1.
+                        var silentPost: [Int] = []
                         for k in 0..<n {
-                            let useRatio = sample.postCounts[base + k] > 0 && config.effectRatio
+                            let fired = sample.postCounts[base + k] > 0
+                            if !fired { silentPost.append(k) }
+                            let useRatio = fired && config.effectRatio
                             activeDelta[k] = useRatio ? sample.delta[base + k] : 0
                             silentDelta[k] = useRatio ? 0 : sample.delta[base + k]
                         }
-                        // Pass 1 (pre-update weights): side-effect sums, regularizer q, err partials.
+                        // Sweep 1 (pre-update weights): E rows, side-effect sums, err partials.
                         errorPartials[chunk].withUnsafeMutableBufferPointer { partial in
                             for j in 0..<inputCount {
                                 let w = weights + j * width + base
-                                let e = spsp + j * width + base
-                                accumulateColumnStatistics(weights: w, spsp: e, count: n, effect: effectSum, sum: weightSum, squares: squareSum)
-                                guard propagate else { continue }
                                 let preCount = sample.inputCounts[j]
-                                partial[j] = preCount > 0
-                                    ? weightedDot(activeDelta, w, e, count: n) / Float(preCount) + dot(silentDelta, w, count: n)
-                                    : dot(activeDelta, w, count: n) + dot(silentDelta, w, count: n)
+                                guard preCount > 0 else {
+                                    if propagate { partial[j] = dot(activeDelta, w, count: n) + dot(silentDelta, w, count: n) }
+                                    continue
+                                }
+                                let e = spsp + j * width + base
+                                e.initialize(repeating: 0, count: n)
+                                accumulateRows(into: e, rows: transposed, rowStride: n,
+                                               indices: UnsafeBufferPointer(rebasing: times[Int(starts[j])..<Int(starts[j + 1])]), count: n)
+                                for k in silentPost { e[k] = silentValue }
+                                accumulateProducts(effectSum, w, e, count: n)
+                                if propagate {
+                                    partial[j] = weightedDot(activeDelta, w, e, count: n) / Float(preCount) + dot(silentDelta, w, count: n)
+                                }
                             }
                         }
                         // Per neuron: δ(1 + σ)λ and the regularizer's scale λβ/L·exp(β(q − 1)).
+                        let sums = columnSums + base, squares = columnSums + width + base
                         let inverseLimit = 1 / config.weightLimit
                         for k in 0..<n {
                             let count = sample.postCounts[base + k]
                             let sideEffect = count > 0
                                 ? effectSum[k] / (threshold * Float(count))
-                                : config.silentPostRatio * weightSum[k] / threshold
+                                : config.silentPostRatio * sums[k] / threshold
                             coefficient[k] = sample.delta[base + k] * (1 + sideEffect) * (sample.lateralFactor?[base + k] ?? 1)
-                            let q = squareSum[k] / Float(inputCount) * inverseLimit * inverseLimit
+                            let q = squares[k] / Float(inputCount) * inverseLimit * inverseLimit
                             regularizer[k] = config.regularizerLambda * config.regularizerBeta * inverseLimit
                                 * expf(config.regularizerBeta * (q - 1))
                         }
-                        // Pass 2: gradient and Adam, fused.
+                        // Sweep 2: gradient and Adam, fused; the new weights' sums for the next sample.
+                        sums.initialize(repeating: 0, count: n)
+                        squares.initialize(repeating: 0, count: n)
                         for j in 0..<inputCount {
                             let offset = j * width + base
+                            let active = sample.inputCounts[j] > 0
                             if let gradientSink {
-                                for k in 0..<n { gradientSink[offset + k] = coefficient[k] * spsp[offset + k] + regularizer[k] * weights[offset + k] }
+                                for k in 0..<n {
+                                    gradientSink[offset + k] = coefficient[k] * (active ? spsp[offset + k] : 0) + regularizer[k] * weights[offset + k]
+                                }
                             }
-                            adamUpdate(weights: weights + offset, spsp: spsp + offset, first: first + offset, second: second + offset,
-                                       coefficient: coefficient, regularizer: regularizer, count: n, step: step)
+                            adamUpdate(weights: weights + offset, spsp: active ? UnsafePointer(spsp + offset) : nil,
+                                       first: first + offset, second: second + offset, coefficient: coefficient,
+                                       regularizer: regularizer, count: n, step: step, sums: sums, squares: squares)
                         }
                     }
+                    }
+                  }
                 }
             }
         }
@@ -144,10 +174,19 @@ final class LayerTrainer {
         return errors
     }
 
-    /// E for neurons `range`: kernel rows, transposed so each input spike adds one contiguous
-    /// row segment, then the silent-neuron rule.
-    private func buildSPSP(_ sample: Sample, neurons range: Range<Int>, chunk: Int) {
-        let n = range.count, width = outputCount, steps = timeSteps
+    /// Σw and Σw² per neuron from scratch (first sample; afterwards the Adam sweep keeps them).
+    private func recomputeColumnSums(_ weights: UnsafeMutablePointer<Float>) {
+        columnSums.initialize(repeating: 0, count: 2 * outputCount)
+        for j in 0..<inputCount {
+            accumulateSumsAndSquares(weights + j * outputCount, count: outputCount, sums: columnSums, squares: columnSums + outputCount)
+        }
+        columnSumsValid = true
+    }
+
+    /// The kernel rows of neurons `range`, transposed so that one input spike at step t adds the
+    /// contiguous row segment t.
+    private func buildKernels(_ sample: Sample, neurons range: Range<Int>, chunk: Int) -> UnsafeMutablePointer<Float> {
+        let n = range.count, steps = timeSteps
         let transposed = transposedKernels[chunk], row = kernelRows[chunk]
         transposed.initialize(repeating: 0, count: steps * n)
         for k in 0..<n {
@@ -160,24 +199,6 @@ final class LayerTrainer {
                 for t in 1..<steps { transposed[t * n + k] = row[t] }
             }
         }
-        // Row j of E is the sum of the kernel rows at j's spike times: one register-tiled
-        // pass per input, each E row written once.
-        sample.inputTrains.starts.withUnsafeBufferPointer { starts in
-            sample.inputTrains.times.withUnsafeBufferPointer { times in
-                for j in 0..<inputCount {
-                    let row = spsp + j * width + range.lowerBound
-                    row.initialize(repeating: 0, count: n)
-                    let spikes = UnsafeBufferPointer(rebasing: times[Int(starts[j])..<Int(starts[j + 1])])
-                    accumulateRows(into: row, rows: transposed, rowStride: n, indices: spikes, count: n)
-                }
-            }
-        }
-        let silentValue = kernel.parameters.silentPostValue
-        for k in 0..<n where sample.postCounts[range.lowerBound + k] == 0 {
-            for j in 0..<inputCount where sample.inputCounts[j] > 0 {
-                spsp[j * width + range.lowerBound + k] = silentValue
-            }
-        }
+        return transposed
     }
 }
-

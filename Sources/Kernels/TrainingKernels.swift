@@ -3,28 +3,26 @@ import CKernels
 /// The per-row loops of the HM2-BP backward pass, written with explicit SIMD16 so they
 /// vectorise even though the compiler cannot prove the buffers do not alias.
 
-/// Column statistics of one weight row segment: effect[k] += w[k]·e[k], sum[k] += w[k],
-/// squares[k] += w[k]².
+/// products[k] += w[k]·e[k] over one row segment.
 @inline(__always)
-public func accumulateColumnStatistics(
-    weights w: UnsafePointer<Float>, spsp e: UnsafePointer<Float>, count n: Int,
-    effect: UnsafeMutablePointer<Float>, sum: UnsafeMutablePointer<Float>, squares: UnsafeMutablePointer<Float>
-) {
+public func accumulateProducts(_ products: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ e: UnsafePointer<Float>, count n: Int) {
     typealias V = SIMD16<Float>
     var k = 0
     while k + 16 <= n {
-        let wv = UnsafeRawPointer(w + k).loadUnaligned(as: V.self)
-        let ev = UnsafeRawPointer(e + k).loadUnaligned(as: V.self)
-        UnsafeMutableRawPointer(effect + k).storeBytes(of: UnsafeRawPointer(effect + k).loadUnaligned(as: V.self) + wv * ev, as: V.self)
-        UnsafeMutableRawPointer(sum + k).storeBytes(of: UnsafeRawPointer(sum + k).loadUnaligned(as: V.self) + wv, as: V.self)
-        UnsafeMutableRawPointer(squares + k).storeBytes(of: UnsafeRawPointer(squares + k).loadUnaligned(as: V.self) + wv * wv, as: V.self)
+        let p = UnsafeRawPointer(products + k).loadUnaligned(as: V.self)
+        let product = UnsafeRawPointer(w + k).loadUnaligned(as: V.self) * UnsafeRawPointer(e + k).loadUnaligned(as: V.self)
+        UnsafeMutableRawPointer(products + k).storeBytes(of: p + product, as: V.self)
         k += 16
     }
-    while k < n {
-        effect[k] += w[k] * e[k]
-        sum[k] += w[k]
+    while k < n { products[k] += w[k] * e[k]; k += 1 }
+}
+
+/// sums[k] += w[k], squares[k] += w[k]² over one row segment.
+@inline(__always)
+public func accumulateSumsAndSquares(_ w: UnsafePointer<Float>, count n: Int, sums: UnsafeMutablePointer<Float>, squares: UnsafeMutablePointer<Float>) {
+    for k in 0..<n {
+        sums[k] += w[k]
         squares[k] += w[k] * w[k]
-        k += 1
     }
 }
 
@@ -63,13 +61,20 @@ public struct AdamStep {
 
 /// One row segment of the fused gradient + Adam update (in C; see ckernels.h for why):
 /// g = coefficient[k]·e[k] + regularizer[k]·w[k]; m = β1 m + (1−β1) g; v = β2 v + (1−β2) g²;
-/// w −= lr · (m / (1−β1^t)) / (√(v / (1−β2^t)) + ε). `gradientSink`, when given, receives g.
+/// w −= lr · (m / (1−β1^t)) / (√(v / (1−β2^t)) + ε); then the new w is added to `sums` and its
+/// square to `squares`. `spsp` nil means a silent input (all S-PSPs zero).
 @inline(__always)
 public func adamUpdate(
-    weights w: UnsafeMutablePointer<Float>, spsp e: UnsafePointer<Float>,
+    weights w: UnsafeMutablePointer<Float>, spsp e: UnsafePointer<Float>?,
     first m: UnsafeMutablePointer<Float>, second v: UnsafeMutablePointer<Float>,
-    coefficient c: UnsafePointer<Float>, regularizer r: UnsafePointer<Float>, count n: Int, step: AdamStep
+    coefficient c: UnsafePointer<Float>, regularizer r: UnsafePointer<Float>, count n: Int, step: AdamStep,
+    sums: UnsafeMutablePointer<Float>, squares: UnsafeMutablePointer<Float>
 ) {
-    hm2bp_adam_update(w, e, m, v, c, r, n, step.beta1, step.beta2, step.epsilon, step.learningRate,
-                      step.firstCorrection, step.secondCorrection)
+    if let e {
+        hm2bp_adam_update(w, e, m, v, c, r, n, step.beta1, step.beta2, step.epsilon, step.learningRate,
+                          step.firstCorrection, step.secondCorrection, sums, squares)
+    } else {
+        hm2bp_adam_update_silent(w, m, v, r, n, step.beta1, step.beta2, step.epsilon, step.learningRate,
+                                 step.firstCorrection, step.secondCorrection, sums, squares)
+    }
 }
