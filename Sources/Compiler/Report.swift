@@ -78,11 +78,11 @@ public struct CompileSummary: Codable, Sendable {
         lines += Self.table(coreRows)
         lines.append("cores used \(cores.count)/\(limits.cores); input map \(inputMapEntries) entries")
         lines.append("")
-        var quantRows = [["layer", "scaling", "bits", "shift", "clip", "weight rms err", "max err", "clipped", "thresholds",
+        var quantRows = [["layer", "scaling", "bits", "shift", "clip", "coarsened", "weight rms err", "max err", "clipped", "thresholds",
                           "saturations", "count err (max-abs)", "spikes float/fixed"]]
         for q in quantization {
             quantRows.append([
-                "\(q.layer)", q.scaling.rawValue, "\(q.weightBits)", "\(q.weightShift)", String(format: "%.2f", q.clipFraction),
+                "\(q.layer)", q.scaling.rawValue, "\(q.weightBits)", "\(q.weightShift)", String(format: "%.2f", q.clipFraction), "\(q.coarsenedNeurons)",
                 String(format: "%.3f%%", 100 * q.weightRelativeRMSError), String(format: "%.5f", q.weightMaxAbsError),
                 String(format: "%.3f%%", 100 * q.clippedFraction), "\(q.thresholdMin)...\(q.thresholdMax)", "\(q.saturationEvents)",
                 q.countError.map { String(format: "%.3f (%.3f)", $0, q.maxAbsCountError ?? .nan) } ?? "not calibrated",

@@ -28,6 +28,25 @@ final class QuantizePassTests: XCTestCase {
         XCTAssertEqual(layers[0].laterals.allSatisfy { $0 == 0 }, true)
     }
 
+    /// Trained models have neurons whose weights are all near zero: their own max-abs steps
+    /// would need 29-bit thresholds. They are coarsened instead of dragging the shift to 0.
+    func testNearlyDeadNeuronsAreCoarsenedNotAllowedToForceTheShift() throws {
+        var model = TestModels.model([50, 20, 4], constants: constants)
+        for j in 0..<50 { for i in 10..<20 { model.network.layers[0].weights[j * 20 + i] *= 1e-4 } }
+        var diagnostics = Diagnostics()
+        let target = try TestModels.target("hm2bp-nano").target
+        let q = try QuantizePass(target: target, weightBits: 8, scaling: .perChannel)
+            .apply(QuantizeInput(network: model.network, calibration: []), diagnostics: &diagnostics)[0]
+        XCTAssertFalse(diagnostics.hasErrors)
+        XCTAssertEqual(q.report.coarsenedNeurons, 10)
+        // Their own steps would need thresholds of 2^27 even at shift 0; floored at 1/16 of the
+        // live step they cost 4 bits of shift instead: 24-bit state, 2 bits headroom -> shift 2.
+        XCTAssertEqual(q.rule.weightShift, 2, "the live neurons keep fractional bits")
+        let liveStep = q.weightSteps[0..<10].max()!
+        XCTAssertTrue(q.weightSteps[10..<20].allSatisfy { $0 >= liveStep / 16 * 0.99 })
+        XCTAssertLessThanOrEqual(q.thresholds.max()!, Int64(1) << 21)
+    }
+
     func testPerLayerScalingSharesOneStep() throws {
         let model = TestModels.model([30, 12, 3], constants: constants)
         var diagnostics = Diagnostics()

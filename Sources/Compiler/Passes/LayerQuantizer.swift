@@ -19,15 +19,42 @@ struct LayerQuantizer {
     var stateMax: Int64 { FixedPoint.stateRange(bits: target.core.stateBits).upperBound }
     var thresholdMax: Int64 { min((Int64(1) << target.core.thresholdBits) - 1, stateMax) }
 
-    /// Delta_i for clip fraction `clip`: the clip point clip * max|w| maps to qmax.
-    func weightSteps(clip: Double) -> [Float] {
+    /// A neuron's step may be at most this much finer than the layer's coarsest: neurons whose
+    /// weights are all tiny (trained models have many) would otherwise force thresholds so large
+    /// that the weight shift, and with it every neuron's precision, must drop.
+    static let finestStepRatio = 16.0
+
+    var thresholdLimit: Int64 { min(thresholdMax, stateMax >> 2) }
+
+    /// Delta_i before any floor: clip * max_j |w_ij| maps to qmax (per channel or per layer).
+    func rawSteps(clip: Double) -> [Double] {
         let n = layer.outputCount
         var maxAbs = [Float](repeating: 0, count: n)
         for j in 0..<layer.inputCount {
             for i in 0..<n { maxAbs[i] = max(maxAbs[i], abs(layer.weights[j * n + i])) }
         }
         if scaling == .perLayer { maxAbs = Array(repeating: maxAbs.max() ?? 0, count: n) }
-        return maxAbs.map { $0 > 0 ? Float(clip * Double($0) / Double(qmax)) : 1 }
+        return maxAbs.map { clip * Double($0) / Double(qmax) }
+    }
+
+    /// The smallest step whose threshold and lateral weight fit at `shift`, with two bits of
+    /// state headroom above the threshold (u overshoots it by at most one step's current).
+    func fittingStep(shift: Int) -> Double {
+        let scale = Double(1 << shift)
+        return max(Double(layer.threshold) * Double(constants.tauS) * scale / Double(thresholdLimit),
+                   Double(layer.lateralInhibition) * scale / Double(stateMax >> 2))
+    }
+
+    /// The steps and weight shift for a clip fraction: the largest shift at which every
+    /// neuron not weaker than 1/16 of the layer's strongest keeps its own step; weaker ones
+    /// (and any that still would not fit) get the floor. `shift` forces a smaller shift.
+    func scales(clip: Double, shift forced: Int? = nil) -> (steps: [Float], shift: Int, coarsened: Int) {
+        let raw = rawSteps(clip: clip)
+        let layerFloor = (raw.max() ?? 0) / Self.finestStepRatio
+        let smallest = max(raw.min() ?? 0, layerFloor)
+        let shift = forced ?? (0...target.core.maxWeightShift).reversed().first { fittingStep(shift: $0) <= smallest } ?? 0
+        let floor = max(layerFloor, fittingStep(shift: shift))
+        return (raw.map { Float(max($0, floor)) }, shift, raw.filter { $0 < floor }.count)
     }
 
     func threshold(step: Float, shift: Int) -> Int64 {
@@ -36,16 +63,6 @@ struct LayerQuantizer {
 
     func lateral(step: Float, shift: Int) -> Int64 {
         Int64((-Double(layer.lateralInhibition) * Double(1 << shift) / Double(step)).rounded())
-    }
-
-    /// The largest shift whose thresholds fit the threshold register and leave the state two
-    /// bits of headroom above the threshold (u overshoots it by at most one step's current).
-    func largestShift(steps: [Float]) -> Int? {
-        let smallest = steps.min() ?? 1
-        return (0...target.core.maxWeightShift).reversed().first { shift in
-            let theta = threshold(step: smallest, shift: shift)
-            return theta <= thresholdMax && theta <= stateMax >> 2 && abs(lateral(step: smallest, shift: shift)) <= stateMax >> 2
-        }
     }
 
     func build(steps: [Float], shift: Int) -> (layer: FixedPointLayer, clipped: Int, squaredError: Double, maxError: Double) {
@@ -73,38 +90,31 @@ struct LayerQuantizer {
         return (fixed, clipped, squaredError, maxError)
     }
 
-    func choose(clipFractions: [Double], samples: [Calibration.Sample], diagnostics: inout Diagnostics) throws -> QuantizedLayer {
+    func choose(clipFractions: [Double], samples: [Calibration.Sample]) -> QuantizedLayer {
         struct Candidate { var clip: Double; var shift: Int; var outcome: Calibration.Outcome }
-        func shift(for steps: [Float]) -> Int {
-            if let shift = largestShift(steps: steps) { return shift }
-            let theta = threshold(step: steps.min() ?? 1, shift: 0)
-            diagnostics.report(Diagnostic(layer: index, resource: "threshold bits at weight shift 0", need: 64 - theta.leadingZeroBitCount,
-                                          limit: target.core.thresholdBits, fixes: ["use fewer weight bits (--weight-bits \(weightBits - 1))"]))
-            return 0
-        }
         var best: Candidate?
         var maxAbsOutcome: Calibration.Outcome?
-        let tried = samples.isEmpty ? [1.0] : clipFractions
-        for clip in tried {
-            let steps = weightSteps(clip: clip)
-            let candidateShift = shift(for: steps)
-            let outcome = Calibration.evaluate(build(steps: steps, shift: candidateShift).layer, on: samples)
+        for clip in samples.isEmpty ? [1.0] : clipFractions {
+            let scaled = scales(clip: clip)
+            let outcome = Calibration.evaluate(build(steps: scaled.steps, shift: scaled.shift).layer, on: samples)
             if clip == 1.0 { maxAbsOutcome = outcome }
-            if best == nil || outcome.countError < best!.outcome.countError { best = Candidate(clip: clip, shift: candidateShift, outcome: outcome) }
+            if best == nil || outcome.countError < best!.outcome.countError { best = Candidate(clip: clip, shift: scaled.shift, outcome: outcome) }
         }
         // Saturation loses spikes: trade fractional bits for headroom while that helps.
         var chosen = best!
         while !samples.isEmpty, chosen.outcome.saturations > 0, chosen.shift > 0 {
-            let outcome = Calibration.evaluate(build(steps: weightSteps(clip: chosen.clip), shift: chosen.shift - 1).layer, on: samples)
+            let scaled = scales(clip: chosen.clip, shift: chosen.shift - 1)
+            let outcome = Calibration.evaluate(build(steps: scaled.steps, shift: scaled.shift).layer, on: samples)
             guard outcome.countError <= chosen.outcome.countError else { break }
             chosen = Candidate(clip: chosen.clip, shift: chosen.shift - 1, outcome: outcome)
         }
-        let steps = weightSteps(clip: chosen.clip)
+        let (steps, _, coarsened) = scales(clip: chosen.clip, shift: chosen.shift)
         let built = build(steps: steps, shift: chosen.shift)
         let sumSquares = layer.weights.reduce(0.0) { $0 + Double($1) * Double($1) }
         let sampleCount = Double(max(samples.count, 1))
         let report = LayerQuantizationReport(
             layer: index, scaling: scaling, weightBits: weightBits, weightShift: chosen.shift, clipFraction: chosen.clip,
+            coarsenedNeurons: coarsened,
             weightRelativeRMSError: sumSquares > 0 ? (built.squaredError / sumSquares).squareRoot() : 0, weightMaxAbsError: built.maxError,
             clippedFraction: Double(built.clipped) / Double(max(layer.weights.count, 1)),
             thresholdMin: built.layer.thresholds.min() ?? 0, thresholdMax: built.layer.thresholds.max() ?? 0,

@@ -48,7 +48,7 @@ public struct QuantizePass: CompilerPass {
             }
             let quantizer = LayerQuantizer(layer: layer, index: l, constants: network.constants, target: target, weightBits: weightBits,
                                            scaling: scaling, currentDecay: currentDecay, membraneDecay: membraneDecay)
-            result.append(try quantizer.choose(clipFractions: clipFractions, samples: samples, diagnostics: &diagnostics))
+            result.append(quantizer.choose(clipFractions: clipFractions, samples: samples))
         }
         return result
     }

@@ -17,6 +17,9 @@ public struct LayerQuantizationReport: Codable, Sendable, Equatable {
     public var weightShift: Int
     /// Clip point as a fraction of the largest |w| of each scale group (1 = max-abs).
     public var clipFraction: Double
+    /// Neurons whose step was raised above their own max-abs step (weights far weaker than the
+    /// layer's strongest, or a threshold that would not fit the register otherwise).
+    public var coarsenedNeurons: Int
     /// sqrt(sum (w - q Delta)^2 / sum w^2).
     public var weightRelativeRMSError: Double
     public var weightMaxAbsError: Double
