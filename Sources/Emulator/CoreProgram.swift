@@ -1,0 +1,101 @@
+import NeuroImage
+
+/// A decay `x - ((x * multiplier + bias) >> shift)`: both forms of docs/fixed-point.md
+/// section 2 in one shape, so the kernel needs no branch on the kind.
+/// shift k: multiplier 1, bias 2^(k-1), shift k (k = 0: bias 0, shift 0, the value decays to 0).
+/// multiplier m: multiplier m, bias 2^15, shift 16.
+struct DecayParameters: Equatable {
+    var multiplier: Int64
+    var bias: Int64
+    var shift: Int64
+
+    init(_ decay: Decay) {
+        switch decay {
+        case .shift(let k):
+            multiplier = 1
+            bias = k == 0 ? 0 : Int64(1) << (k - 1)
+            shift = Int64(k)
+        case .multiplier(let m):
+            multiplier = Int64(m)
+            bias = 1 << 15
+            shift = 16
+        }
+    }
+
+    @inline(__always)
+    func apply(_ x: Int64) -> Int64 { x &- ((x &* multiplier &+ bias) &>> shift) }
+}
+
+/// One core of an image prepared for execution: its synapse rows padded to whole SIMD16 lanes
+/// on 64-byte boundaries, per-neuron constants widened to the kernel's 64-bit lanes, and the
+/// layer's rule in the form the kernel applies.
+final class CoreProgram {
+    static let lanes = 16
+
+    let index: Int
+    let layer: Int
+    let firstNeuron: Int
+    let neuronCount: Int
+    let axonCount: Int
+    /// neuronCount rounded up to whole 16-lane vectors; padding lanes have zero weights and a
+    /// threshold no membrane can exceed, so they never fire.
+    let paddedWidth: Int
+    /// q[a * paddedWidth + k], int8, widened to int32 lanes as rows are added.
+    let weights: AlignedBuffer<Int8>
+    let thresholds: AlignedBuffer<Int64>
+    let laterals: AlignedBuffer<Int64>
+    let hasLateral: Bool
+    let weightShift: Int64
+    let stateLow: Int64
+    let stateHigh: Int64
+    let refractorySteps: Int64
+    let currentDecay: DecayParameters
+    let membraneDecay: DecayParameters
+    let rule: NeuronRule
+    /// Whether one step's row sum always fits the SIMD kernel's int32 accumulators: the sum of
+    /// |q| over every (axon, delivery) pair the routing can produce in one step is below 2^31.
+    /// Otherwise the core runs the scalar 64-bit kernel (same results, slower).
+    let usesVectorKernel: Bool
+
+    init(index: Int, image: NeuroImage, deliveriesPerAxon: [Int], vectorize: Bool) {
+        let core = image.cores[index]
+        let layer = image.layers[core.layer]
+        self.index = index
+        self.layer = core.layer
+        firstNeuron = core.firstNeuron
+        neuronCount = core.neuronCount
+        axonCount = core.axonCount
+        paddedWidth = (core.neuronCount + Self.lanes - 1) / Self.lanes * Self.lanes
+        weights = AlignedBuffer(count: core.axonCount * paddedWidth)
+        thresholds = AlignedBuffer(count: paddedWidth, value: .max)
+        laterals = AlignedBuffer(count: paddedWidth)
+        let width = paddedWidth, rows = weights.pointer
+        var perNeuronBound = [Int64](repeating: 0, count: core.neuronCount)
+        core.weights.withUnsafeBufferPointer { q in
+            for a in 0..<core.axonCount {
+                let row = rows + a * width
+                let deliveries = Int64(deliveriesPerAxon[a])
+                for k in 0..<core.neuronCount {
+                    let w = q[a * core.neuronCount + k]
+                    row[k] = w
+                    perNeuronBound[k] += deliveries * Int64(w.magnitude)
+                }
+            }
+        }
+        let largestRowSum = perNeuronBound.max() ?? 0
+        for k in 0..<core.neuronCount {
+            thresholds.pointer[k] = layer.thresholds[core.firstNeuron + k]
+            laterals.pointer[k] = layer.laterals[core.firstNeuron + k]
+        }
+        hasLateral = layer.hasLateralInhibition && layer.laterals.contains { $0 != 0 }
+        rule = layer.rule
+        weightShift = Int64(layer.rule.weightShift)
+        let range = FixedPoint.stateRange(bits: layer.rule.stateBits)
+        stateLow = range.lowerBound
+        stateHigh = range.upperBound
+        refractorySteps = Int64(layer.rule.refractorySteps)
+        currentDecay = DecayParameters(layer.rule.currentDecay)
+        membraneDecay = DecayParameters(layer.rule.membraneDecay)
+        usesVectorKernel = vectorize && largestRowSum < Int64(Int32.max)
+    }
+}

@@ -1,0 +1,54 @@
+/// The mutable state of one core during one sample: c, u, r of every neuron (64-bit lanes,
+/// 64-byte aligned), which neurons fired at the previous step (for lateral inhibition), this
+/// step's spikes, the axon events waiting for the next step, and per-sample counters.
+/// One worker owns one set of these for all cores and reuses it sample after sample.
+final class CoreState {
+    let current: AlignedBuffer<Int64>
+    let membrane: AlignedBuffer<Int64>
+    let refractory: AlignedBuffer<Int64>
+    /// 1 where the neuron fired at the previous step, else 0.
+    let firedLast: AlignedBuffer<Int64>
+    /// The step's int32 row sums, written by `CoreKernel` for `NeuronUpdate`.
+    let sums: AlignedBuffer<Int32>
+    /// Local indices of the neurons that fired this step, ascending.
+    let spikes: AlignedBuffer<Int32>
+    var spikeCount = 0
+    /// Spikes at the previous step (n_i of the lateral term is this minus firedLast[i]).
+    var lastSpikeCount = 0
+    /// Axon events delivered for the step being computed, and those arriving for the next.
+    var inbox: AlignedBuffer<Int32>
+    var inboxCount = 0
+    var nextInbox: AlignedBuffer<Int32>
+    var nextInboxCount = 0
+    var spikeCounts: [Int32]
+    var saturations = 0
+    var droppedSpikes = 0
+    var axonEvents = 0
+
+    init(program: CoreProgram, inboxCapacity: Int) {
+        current = AlignedBuffer(count: program.paddedWidth)
+        membrane = AlignedBuffer(count: program.paddedWidth)
+        refractory = AlignedBuffer(count: program.paddedWidth)
+        firedLast = AlignedBuffer(count: program.paddedWidth)
+        spikes = AlignedBuffer(count: program.paddedWidth)
+        sums = AlignedBuffer(count: program.paddedWidth)
+        inbox = AlignedBuffer(count: inboxCapacity)
+        nextInbox = AlignedBuffer(count: inboxCapacity)
+        spikeCounts = [Int32](repeating: 0, count: program.neuronCount)
+    }
+
+    /// Every state variable back to 0 before step 0 (docs/fixed-point.md section 1).
+    func reset() {
+        current.fill(0); membrane.fill(0); refractory.fill(0); firedLast.fill(0)
+        spikeCount = 0; lastSpikeCount = 0; inboxCount = 0; nextInboxCount = 0
+        for k in spikeCounts.indices { spikeCounts[k] = 0 }
+        saturations = 0; droppedSpikes = 0; axonEvents = 0
+    }
+
+    /// The events that arrived during the last step become this step's input.
+    func advanceInbox() {
+        swap(&inbox, &nextInbox)
+        inboxCount = nextInboxCount
+        nextInboxCount = 0
+    }
+}

@@ -1,0 +1,97 @@
+import Kernels
+import NeuroImage
+import SpikeModel
+
+/// Executes a compiled image the way a board does (docs/emulator.md): every core updates its
+/// neurons with the integer rule of docs/fixed-point.md in lockstep, and every spike travels
+/// through the image's routing tables (spike budgets included) to the axons it reaches one step
+/// later. Nothing but the image decides what happens; the float model is never consulted.
+///
+/// An `Emulator` is immutable and shared by all workers; each worker owns a `Workspace`.
+public final class Emulator: @unchecked Sendable {
+    public let image: NeuroImage
+    let cores: [CoreProgram]
+    let routers: [RouterProgram]
+    let inputRouter: RouterProgram
+    /// Most axon events one core can receive in one step.
+    let inboxCapacity: [Int]
+    /// Cores of each layer, by first neuron.
+    let coresOfLayer: [[Int]]
+
+    public convenience init(image: NeuroImage) { self.init(image: image, vectorize: true) }
+
+    /// `vectorize: false` runs every core on the scalar kernel (the tests compare the two).
+    init(image: NeuroImage, vectorize: Bool) {
+        self.image = image
+        routers = image.cores.indices.map { RouterProgram(table: image.routes[$0], sourceCount: image.cores[$0].neuronCount) }
+        inputRouter = RouterProgram(table: image.inputMap, sourceCount: image.inputCount)
+        let deliveries = RouterProgram.deliveriesPerAxon(routers: routers + [inputRouter], image: image)
+        inboxCapacity = deliveries.map { $0.reduce(0, +) }
+        cores = image.cores.indices.map { CoreProgram(index: $0, image: image, deliveriesPerAxon: deliveries[$0], vectorize: vectorize) }
+        coresOfLayer = image.layers.indices.map { layer in
+            image.cores.indices.filter { image.cores[$0].layer == layer }.sorted { image.cores[$0].firstNeuron < image.cores[$1].firstNeuron }
+        }
+    }
+
+    /// Decodes and checks the image file first; a malformed file is an `ImageError` naming it.
+    public convenience init(path: String) throws {
+        self.init(image: try ImageDecoder.decode(path: path))
+    }
+
+    /// Whether every core runs the SIMD kernel (false: some use the exact but slower scalar one).
+    public var allCoresVectorized: Bool { cores.allSatisfy(\.usesVectorKernel) }
+
+    /// One worker's mutable state for all cores, reused sample after sample.
+    public final class Workspace {
+        let states: [CoreState]
+        init(_ emulator: Emulator) {
+            states = emulator.cores.map { CoreState(program: $0, inboxCapacity: emulator.inboxCapacity[$0.index]) }
+        }
+    }
+
+    public func makeWorkspace() -> Workspace { Workspace(self) }
+
+    /// Checks that `input` can drive this image: as many neurons as the image has inputs and
+    /// at least its T steps.
+    public func check(_ input: SpikeRaster) throws {
+        guard input.neuronCount == image.inputCount else {
+            throw EmulatorError("input has \(input.neuronCount) neurons; the image (\(image.metadata.architecture)) expects \(image.inputCount)")
+        }
+        guard input.filledSteps >= image.timeSteps else {
+            throw EmulatorError("input has \(input.filledSteps) time steps; the image runs \(image.timeSteps)")
+        }
+    }
+
+    /// Runs one sample.
+    public func run(_ input: SpikeRaster, recording: Recording = [], workspace: Workspace? = nil) throws -> SampleResult {
+        try check(input)
+        return execute(input, recording: recording, workspace: workspace ?? makeWorkspace())
+    }
+
+    /// Runs samples 0 ..< count, spread over all cores (sample i goes to worker i mod workers,
+    /// each worker with its own workspace), and returns the results in sample order. `input`
+    /// is called concurrently from the workers.
+    public func run(count: Int, recording: Recording = [], input: (Int) throws -> SpikeRaster) throws -> [SampleResult] {
+        var results = [SampleResult?](repeating: nil, count: count)
+        var failures = [Error?](repeating: nil, count: Parallel.workerCount)
+        let workers = Array(0..<min(Parallel.workerCount, max(count, 1))).map { $0..<($0 + 1) }
+        results.withUnsafeMutableBufferPointer { out in
+            failures.withUnsafeMutableBufferPointer { failed in
+                Parallel.forEach(workers) { worker, _ in
+                    let workspace = makeWorkspace()
+                    do {
+                        for i in stride(from: worker, to: count, by: workers.count) {
+                            let raster = try input(i)
+                            try check(raster)
+                            out[i] = execute(raster, recording: recording, workspace: workspace)
+                        }
+                    } catch {
+                        failed[worker] = error
+                    }
+                }
+            }
+        }
+        if let error = failures.compactMap({ $0 }).first { throw error }
+        return results.map { $0! }
+    }
+}

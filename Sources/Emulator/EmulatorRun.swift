@@ -1,0 +1,127 @@
+import SpikeModel
+
+extension Emulator {
+    /// The lockstep loop: at each step every core consumes the axon events delivered during the
+    /// previous step, then every router forwards this step's spikes (and the input map this
+    /// step's input spikes) into the cores' next inboxes.
+    func execute(_ input: SpikeRaster, recording: Recording, workspace: Workspace) -> SampleResult {
+        let states = workspace.states
+        for state in states { state.reset() }
+        let steps = image.timeSteps
+        let recordSpikes = recording.contains(.spikes)
+        var coreRasters = recordSpikes ? cores.map { SpikeRaster(neuronCount: $0.neuronCount, timeSteps: steps) } : []
+        let traces = recording.contains(.states)
+            ? cores.map { (membrane: AlignedBuffer<Int64>(count: steps * $0.paddedWidth), current: AlignedBuffer<Int64>(count: steps * $0.paddedWidth)) }
+            : []
+        var synapticEvents = 0
+        var inputDropped = 0
+        for t in 0..<steps {
+            for (c, program) in cores.enumerated() {
+                let state = states[c]
+                state.advanceInbox()
+                let row = traces.isEmpty ? nil : CoreKernel.TraceRow(membrane: traces[c].membrane.pointer + t * program.paddedWidth,
+                                                                      current: traces[c].current.pointer + t * program.paddedWidth)
+                if t == 0 {
+                    // Step 2 of the contract: at t = 0 only the decays happen.
+                    ScalarCoreKernel.step(program, state, t: 0, trace: row)
+                } else if program.usesVectorKernel {
+                    CoreKernel.step(program, state, trace: row)
+                } else {
+                    ScalarCoreKernel.step(program, state, t: t, trace: row)
+                }
+                state.axonEvents += state.inboxCount
+                synapticEvents += state.inboxCount * program.neuronCount
+                for k in 0..<state.spikeCount { state.spikeCounts[Int(state.spikes.pointer[k])] += 1 }
+                if recordSpikes { coreRasters[c].appendStep(UnsafeBufferPointer(start: state.spikes.pointer, count: state.spikeCount)) }
+            }
+            for (c, router) in routers.enumerated() {
+                let state = states[c]
+                state.droppedSpikes += forward(UnsafeBufferPointer(start: state.spikes.pointer, count: state.spikeCount), router, states)
+            }
+            input.firing(at: t).withUnsafeBufferPointer { inputDropped += forward($0, inputRouter, states) }
+        }
+        return collect(states, synapticEvents: synapticEvents, inputDropped: inputDropped,
+                       coreRasters: recordSpikes ? coreRasters : nil, traces: traces)
+    }
+
+    /// Sends source spikes (ascending) through one router; returns how many the budget dropped.
+    @inline(__always)
+    func forward(_ sources: UnsafeBufferPointer<Int32>, _ router: RouterProgram, _ states: [CoreState]) -> Int {
+        let forwarded = router.spikeBudget == 0 ? sources.count : min(sources.count, router.spikeBudget)
+        router.starts.withUnsafeBufferPointer { starts in
+            router.cores.withUnsafeBufferPointer { cores in
+                router.axons.withUnsafeBufferPointer { axons in
+                    for k in 0..<forwarded {
+                        let n = Int(sources[k])
+                        for d in Int(starts[n])..<Int(starts[n + 1]) {
+                            let target = states[Int(cores[d])]
+                            target.nextInbox.pointer[target.nextInboxCount] = axons[d]
+                            target.nextInboxCount += 1
+                        }
+                    }
+                }
+            }
+        }
+        return sources.count - forwarded
+    }
+
+    private func collect(_ states: [CoreState], synapticEvents: Int, inputDropped: Int, coreRasters: [SpikeRaster]?,
+                         traces: [(membrane: AlignedBuffer<Int64>, current: AlignedBuffer<Int64>)]) -> SampleResult {
+        var neuronCounts = image.layers.map { [Int32](repeating: 0, count: $0.neuronCount) }
+        var saturations = [Int](repeating: 0, count: image.layers.count)
+        for (c, program) in cores.enumerated() {
+            for k in 0..<program.neuronCount { neuronCounts[program.layer][program.firstNeuron + k] = states[c].spikeCounts[k] }
+            saturations[program.layer] += states[c].saturations
+        }
+        var outputs = [Int32](repeating: 0, count: image.outputCount)
+        for entry in image.outputMap {
+            for j in 0..<entry.count { outputs[entry.firstOutput + j] = states[entry.core].spikeCounts[entry.firstNeuron + j] }
+        }
+        var result = SampleResult(
+            outputCounts: outputs, prediction: predictedClass(counts: outputs), neuronCounts: neuronCounts, saturations: saturations,
+            droppedSpikes: states.map(\.droppedSpikes) + [inputDropped], axonEvents: states.reduce(0) { $0 + $1.axonEvents },
+            synapticEvents: synapticEvents)
+        if let coreRasters {
+            result.coreSpikes = coreRasters
+            result.layerSpikes = layerRasters(coreRasters)
+        }
+        if !traces.isEmpty { result.layerStates = layerStates(traces) }
+        return result
+    }
+
+    /// Merges the cores of each layer (contiguous neuron ranges, by first neuron) into layer indices.
+    private func layerRasters(_ coreRasters: [SpikeRaster]) -> [SpikeRaster] {
+        image.layers.indices.map { layer in
+            var raster = SpikeRaster(neuronCount: image.layers[layer].neuronCount, timeSteps: image.timeSteps)
+            var step: [Int32] = []
+            for t in 0..<image.timeSteps {
+                step.removeAll(keepingCapacity: true)
+                for c in coresOfLayer[layer] {
+                    let base = Int32(cores[c].firstNeuron)
+                    for n in coreRasters[c].firing(at: t) { step.append(base + n) }
+                }
+                raster.appendStep(step)
+            }
+            return raster
+        }
+    }
+
+    private func layerStates(_ traces: [(membrane: AlignedBuffer<Int64>, current: AlignedBuffer<Int64>)]) -> [LayerStates] {
+        let steps = image.timeSteps
+        return image.layers.indices.map { layer in
+            let width = image.layers[layer].neuronCount
+            var states = LayerStates(neurons: width, timeSteps: steps, membrane: .init(repeating: 0, count: steps * width),
+                                     current: .init(repeating: 0, count: steps * width))
+            for c in coresOfLayer[layer] {
+                let program = cores[c]
+                for t in 0..<steps {
+                    for k in 0..<program.neuronCount {
+                        states.membrane[t * width + program.firstNeuron + k] = traces[c].membrane.pointer[t * program.paddedWidth + k]
+                        states.current[t * width + program.firstNeuron + k] = traces[c].current.pointer[t * program.paddedWidth + k]
+                    }
+                }
+            }
+            return states
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import NeuroImage
+
+/// One router of an image (a core's table or the input map) resolved once per source: where
+/// each source spike goes, and the router's per-step spike budget. The table lookup itself
+/// ("first entry with n & mask == key", docs/image-format.md) is `RoutingTable.destinations`,
+/// so the emulator and the decoder's checks share one reading of the format.
+struct RouterProgram {
+    /// Source spikes forwarded per step, lowest source first; 0 = no budget.
+    let spikeBudget: Int
+    /// `starts[n] ..< starts[n + 1]` index the destinations of source n.
+    let starts: [Int32]
+    let cores: [Int32]
+    let axons: [Int32]
+
+    init(table: RoutingTable, sourceCount: Int) {
+        spikeBudget = table.spikeBudget
+        var starts: [Int32] = [0]
+        var cores: [Int32] = [], axons: [Int32] = []
+        starts.reserveCapacity(sourceCount + 1)
+        for source in 0..<sourceCount {
+            for destination in table.destinations(of: source) {
+                cores.append(Int32(destination.core))
+                axons.append(Int32(destination.axon))
+            }
+            starts.append(Int32(cores.count))
+        }
+        self.starts = starts
+        self.cores = cores
+        self.axons = axons
+    }
+
+    /// How many destinations land on each axon of every core, counting each source once:
+    /// the most events one step can deliver there (a source fires at most once per step).
+    static func deliveriesPerAxon(routers: [RouterProgram], image: NeuroImage) -> [[Int]] {
+        var counts = image.cores.map { [Int](repeating: 0, count: $0.axonCount) }
+        for router in routers {
+            for k in router.cores.indices { counts[Int(router.cores[k])][Int(router.axons[k])] += 1 }
+        }
+        return counts
+    }
+}

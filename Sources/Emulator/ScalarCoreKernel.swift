@@ -1,0 +1,40 @@
+import NeuroImage
+
+/// The same step as `CoreKernel`, neuron by neuron with 64-bit row sums and the contract's
+/// reference `FixedPointNeuron.step`. Used for cores whose row sums could leave int32 (huge
+/// fan-in or many deliveries per axon), and by the tests as a second, independent reading of
+/// docs/fixed-point.md.
+enum ScalarCoreKernel {
+    static func step(_ p: CoreProgram, _ s: CoreState, t: Int, trace: CoreKernel.TraceRow?) {
+        var sums = [Int64](repeating: 0, count: p.neuronCount)
+        for e in 0..<s.inboxCount {
+            let row = p.weights.pointer + Int(s.inbox.pointer[e]) * p.paddedWidth
+            for k in 0..<p.neuronCount { sums[k] &+= Int64(row[k]) }
+        }
+        let previous = s.lastSpikeCount
+        var spikeCount = 0
+        var atTest: Int64 = 0
+        for k in 0..<p.neuronCount {
+            var state = NeuronState(current: s.current.pointer[k], membrane: s.membrane.pointer[k],
+                                    refractoryLeft: Int(s.refractory.pointer[k]))
+            let others = p.hasLateral ? previous - Int(s.firedLast.pointer[k]) : 0
+            let fired = FixedPointNeuron.step(&state, rule: p.rule, threshold: p.thresholds.pointer[k], lateral: p.laterals.pointer[k], t: t,
+                                              synapticSum: sums[k], lateralCount: others, saturations: &s.saturations,
+                                              membraneAtTest: &atTest)
+            s.current.pointer[k] = state.current
+            s.membrane.pointer[k] = state.membrane
+            s.refractory.pointer[k] = Int64(state.refractoryLeft)
+            s.firedLast.pointer[k] = fired ? 1 : 0
+            if let trace {
+                trace.membrane[k] = atTest
+                trace.current[k] = state.current
+            }
+            if fired {
+                s.spikes.pointer[spikeCount] = Int32(k)
+                spikeCount += 1
+            }
+        }
+        s.spikeCount = spikeCount
+        s.lastSpikeCount = spikeCount
+    }
+}
