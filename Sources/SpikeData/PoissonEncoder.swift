@@ -38,9 +38,13 @@ public struct PoissonEncoder: Sendable {
             thresholds.append(spikeThreshold[Int(p)])
         }
         let expected = thresholds.reduce(0) { $0 + Int($1) } * max(0, timeSteps - 1) >> 24
-        var raster = SpikeRaster(neuronCount: pixels.count, timeSteps: timeSteps, reservingEvents: expected + expected / 8 + 16)
-        guard timeSteps > 0 else { return raster }
-        raster.appendStep(EmptyCollection<Int32>())
+        guard timeSteps > 0 else { return SpikeRaster(neuronCount: pixels.count, timeSteps: 0) }
+        // Events are gathered into plain arrays and handed over whole: appending step by step
+        // through the raster's generic API costs a third of the encoding time.
+        var neurons: [Int32] = []
+        neurons.reserveCapacity(expected + expected / 8 + 16)
+        var stepStarts: [Int32] = [0, 0]
+        stepStarts.reserveCapacity(timeSteps + 1)
 
         // Thresholds in 16-pixel blocks of two 8-lane halves, padded with 0 (no uniform is below 0).
         let blocks = (active.count + 15) / 16
@@ -80,11 +84,12 @@ public struct PoissonEncoder: Sendable {
                                 mask &= mask &- 1
                             }
                         }
-                        raster.appendStep(UnsafeBufferPointer(rebasing: firing[0..<fired]))
+                        neurons.append(contentsOf: UnsafeBufferPointer(rebasing: firing[0..<fired]))
+                        stepStarts.append(Int32(neurons.count))
                     }
                 }
             }
         }
-        return raster
+        return SpikeRaster(neuronCount: pixels.count, timeSteps: timeSteps, stepStarts: stepStarts, neurons: neurons)
     }
 }
