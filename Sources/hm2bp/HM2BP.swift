@@ -11,6 +11,9 @@ struct HM2BP: ParsableCommand {
             EvalCommand.self,
             CompileCommand.self,
             InspectCommand.self,
+            EmulateCommand.self,
+            VerifyCommand.self,
+            GoldenCommand.self,
             DataCommand.self,
         ])
 }

@@ -1,0 +1,86 @@
+import Emulator
+import Foundation
+import NeuroImage
+import SpikeModel
+
+/// Where the float and fixed models first part ways on one sample: the earliest time step at
+/// which some layer's spikes differ (lowest layer, then lowest neuron, among ties). Because a
+/// layer sees the layer below one step late, the earliest step is the cause, not an echo.
+public struct Divergence: Codable, Sendable, Equatable {
+    public var sample: Int
+    public var label: Int
+    public var floatPrediction: Int
+    public var fixedPrediction: Int
+    public var layer: Int
+    public var neuron: Int
+    public var timeStep: Int
+    public var floatSpiked: Bool
+    public var fixedSpiked: Bool
+    /// The float model's v (at the threshold test) and I at that step, and its threshold VTH.
+    public var floatMembrane: Float
+    public var floatCurrent: Float
+    public var floatThreshold: Float
+    /// The image's integer u (at the threshold test), c and theta at that step...
+    public var fixedMembrane: Int64
+    public var fixedCurrent: Int64
+    public var fixedThreshold: Int64
+    /// ...and the same in float units: v = u * Delta / (2^F * tauS), I = c * Delta / 2^F.
+    public var fixedMembraneAsFloat: Double
+    public var fixedCurrentAsFloat: Double
+    public var fixedThresholdAsFloat: Double
+    /// The same four values one step earlier (both 0 at t = 0).
+    public var previousFloatMembrane: Float
+    public var previousFixedMembraneAsFloat: Double
+
+    public var text: String {
+        func spiked(_ s: Bool) -> String { s ? "spiked" : "did not spike" }
+        return [
+            "  first disagreement: sample \(sample) (label \(label)): float predicts \(floatPrediction), fixed point \(fixedPrediction)",
+            "  spikes first diverge in layer \(layer), neuron \(neuron), step \(timeStep): float \(spiked(floatSpiked)), fixed point \(spiked(fixedSpiked))",
+            String(format: "    float:       v = %.6g (threshold %.6g), I = %.6g; v one step earlier %.6g",
+                   floatMembrane, floatThreshold, floatCurrent, previousFloatMembrane),
+            String(format: "    fixed point: u = %lld (theta %lld), c = %lld -> v = %.6g (threshold %.6g), I = %.6g; v one step earlier %.6g",
+                   fixedMembrane, fixedThreshold, fixedCurrent, fixedMembraneAsFloat, fixedThresholdAsFloat, fixedCurrentAsFloat,
+                   previousFixedMembraneAsFloat),
+        ].joined(separator: "\n")
+    }
+}
+
+enum DivergenceFinder {
+    static func locate(sample: Int, label: Int, network: Network, emulator: Emulator, input: SpikeRaster) throws -> Divergence? {
+        let fixed = try emulator.run(input, recording: [.spikes, .states])
+        guard let fixedSpikes = fixed.layerSpikes, let fixedStates = fixed.layerStates else { return nil }
+        var floatSpikes: [SpikeRaster] = []
+        var floatTraces: [FloatSimulator.StateTrace] = []
+        var below = input
+        for layer in network.layers {
+            let (raster, trace) = FloatSimulator.traceLayer(layer, constants: network.constants, input: below)
+            floatSpikes.append(raster); floatTraces.append(trace)
+            below = raster
+        }
+        let floatPrediction = predictedClass(counts: floatSpikes.last!.counts())
+        for t in 0..<network.constants.timeSteps {
+            for l in network.layers.indices {
+                let a = Set(floatSpikes[l].firing(at: t)), b = Set(fixedSpikes[l].firing(at: t))
+                guard let neuron = a.symmetricDifference(b).min().map(Int.init) else { continue }
+                let width = network.layers[l].outputCount
+                let imageLayer = emulator.image.layers[l]
+                let scale = Double(imageLayer.weightSteps[neuron]) / Double(1 << imageLayer.rule.weightShift)
+                let at = t * width + neuron, before = max(t - 1, 0) * width + neuron
+                return Divergence(
+                    sample: sample, label: label, floatPrediction: floatPrediction, fixedPrediction: fixed.prediction, layer: l,
+                    neuron: neuron, timeStep: t, floatSpiked: a.contains(Int32(neuron)), fixedSpiked: b.contains(Int32(neuron)),
+                    floatMembrane: floatTraces[l].membrane[at], floatCurrent: floatTraces[l].current[at],
+                    floatThreshold: network.layers[l].threshold,
+                    fixedMembrane: fixedStates[l].membrane[at], fixedCurrent: fixedStates[l].current[at],
+                    fixedThreshold: imageLayer.thresholds[neuron],
+                    fixedMembraneAsFloat: Double(fixedStates[l].membrane[at]) * scale / Double(imageLayer.tauS),
+                    fixedCurrentAsFloat: Double(fixedStates[l].current[at]) * scale,
+                    fixedThresholdAsFloat: Double(imageLayer.thresholds[neuron]) * scale / Double(imageLayer.tauS),
+                    previousFloatMembrane: t > 0 ? floatTraces[l].membrane[before] : 0,
+                    previousFixedMembraneAsFloat: t > 0 ? Double(fixedStates[l].membrane[before]) * scale / Double(imageLayer.tauS) : 0)
+            }
+        }
+        return nil
+    }
+}
