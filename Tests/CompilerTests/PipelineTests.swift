@@ -47,6 +47,22 @@ final class PipelineTests: XCTestCase {
         }
     }
 
+    /// Deeper networks chain split layers: every core of layer l routes to every core of l + 1.
+    func testThreeHiddenLayersSplitAndChainOnNano() throws {
+        let model = TestModels.model([100, 300, 200, 10], constants: NeuronConstants(timeSteps: 50))
+        let result = try ModelCompiler.compile(model: model, modelBytes: try ModelFile.encode(model), target: try TestModels.target("hm2bp-nano"),
+                                               calibration: TestModels.rasters(inputs: 100, timeSteps: 50, count: 2))
+        let image = try ImageDecoder.decode(result.bytes)
+        XCTAssertEqual(image.cores.map(\.layer), [0, 0, 0, 1, 1, 2])
+        let layer1Cores = [3, 4]
+        for (c, core) in image.cores.enumerated() where core.layer == 0 {
+            for n in 0..<core.neuronCount {
+                XCTAssertEqual(image.routes[c].destinations(of: n), layer1Cores.map { Destination(core: $0, axon: core.firstNeuron + n) })
+            }
+        }
+        XCTAssertEqual(image.outputMap, [OutputMapEntry(core: 5, firstNeuron: 0, count: 10, firstOutput: 0)])
+    }
+
     func testCalibratedCompileRecordsTheQuantizationReport() throws {
         let model = TestModels.model([64, 32, 10], constants: NeuronConstants(timeSteps: 100))
         let rasters = TestModels.rasters(inputs: 64, timeSteps: 100, count: 4)
