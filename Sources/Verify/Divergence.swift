@@ -28,7 +28,7 @@ public struct Divergence: Codable, Sendable, Equatable {
     public var fixedMembraneAsFloat: Double
     public var fixedCurrentAsFloat: Double
     public var fixedThresholdAsFloat: Double
-    /// The same four values one step earlier (both 0 at t = 0).
+    /// v of both models one step earlier (0 at t = 0).
     public var previousFloatMembrane: Float
     public var previousFixedMembraneAsFloat: Double
 

@@ -38,6 +38,13 @@ public struct VerificationReport: Codable, Sendable, Equatable {
 
     public var passed: Bool { violations.isEmpty }
 
+    /// One line for newcomers (the README's pipeline command prints it).
+    public var headline: String {
+        String(format: "on the %@ chip model the network scores %.2f%% (the float model %.2f%%, %.2f points apart); both give the same answer on %.1f%% of %d test images%@",
+               target, fixedAccuracy * 100, floatAccuracy * 100, accuracyDropPoints, agreement * 100, samples,
+               passed ? "" : " - LIMIT BROKEN")
+    }
+
     public var text: String {
         var lines = [String(format: "%@ on %d samples, target %@:", architecture, samples, target)]
         lines.append(String(format: "  accuracy: float %.2f%%, fixed point %.2f%% (drop %.2f pp); predictions agree on %.2f%%",
