@@ -103,6 +103,28 @@ final class CompileCommandTests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("use target hm2bp-micro"), run.stderr)
     }
 
+    func testJSONFailureListsDiagnosticsAndABrokenTargetFileNamesItsField() throws {
+        let dir = try CompilerCLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("m.hm2bp").path, image = dir.appendingPathComponent("m.img").path
+        try CompilerCLI.writeModel([784, 1600, 10], to: model)
+        let run = try CompilerCLI.run(["compile", model, "--target", "hm2bp-nano", "-o", image, "--calibration-samples", "0", "--json"])
+        XCTAssertNotEqual(run.status, 0)
+        let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: [[String: Any]]]
+        let cores = report?["diagnostics"]?.first { ($0["resource"] as? String)?.hasPrefix("cores") == true }
+        XCTAssertEqual(cores?["need"] as? Int, 14, run.stdout)
+        XCTAssertEqual(cores?["limit"] as? Int, 8)
+
+        let targetPath = dir.appendingPathComponent("board.json").path
+        let text = try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Targets/hm2bp-nano.json").path, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"neurons\": 128,", with: "").write(toFile: targetPath, atomically: true, encoding: .utf8)
+        let broken = try CompilerCLI.run(["compile", model, "--target", targetPath, "-o", image, "--calibration-samples", "0"])
+        XCTAssertNotEqual(broken.status, 0)
+        XCTAssertTrue(broken.stderr.contains("board.json: field core.neurons: missing"), broken.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: image))
+    }
+
     func testDamagedModelAndUnknownTargetAreNamed() throws {
         let dir = try CompilerCLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
