@@ -19,6 +19,8 @@ public struct CompileResult: Sendable {
     public var image: NeuroImage
     public var bytes: [UInt8]
     public var summary: CompileSummary
+    /// Diagnostics that do not stop the compile (e.g. spike budgets exceeded in calibration).
+    public var warnings: [Diagnostic]
 }
 
 /// model -> Partition -> Place -> Route -> Compress -> Quantize -> Emit, each pass checked.
@@ -33,8 +35,10 @@ public enum ModelCompiler {
         let (placement, tables) = try map(network, target: target.target, weightBits: weightBits, diagnostics: &diagnostics)
         let quantize = QuantizePass(target: target.target, weightBits: weightBits, scaling: options.scaling)
         // Calibrating a model that cannot be placed would only delay the report.
-        let quantized = try quantize.apply(QuantizeInput(network: network, calibration: diagnostics.hasErrors ? [] : calibration),
-                                           diagnostics: &diagnostics)
+        let coreStarts = placement.coresOfLayer.map { $0.map { placement.cores[$0].firstNeuron } }
+        let quantized = try quantize.apply(QuantizeInput(network: network, calibration: diagnostics.hasErrors ? [] : calibration,
+                                                         coreStarts: coreStarts), diagnostics: &diagnostics)
+        reportBudgetOverruns(quantized, placement: placement, budget: target.target.router.spikesPerStep, diagnostics: &diagnostics)
         let emitted = try EmitPass().apply(
             EmitInput(network: network, placement: placement, tables: tables, quantized: quantized, target: target,
                       modelSHA256: Digest.sha256(modelBytes), createdBy: options.createdBy),
@@ -43,7 +47,22 @@ public enum ModelCompiler {
             suggestFixes(network, target: target, weightBits: weightBits, diagnostics: &diagnostics)
             throw CompileFailure(diagnostics: diagnostics.items)
         }
-        return CompileResult(image: emitted.image, bytes: emitted.bytes, summary: try CompileSummary(image: emitted.image, bytes: emitted.bytes))
+        return CompileResult(image: emitted.image, bytes: emitted.bytes, summary: try CompileSummary(image: emitted.image, bytes: emitted.bytes),
+                             warnings: diagnostics.items.filter { $0.severity == .warning })
+    }
+
+    /// A router drops source spikes beyond its per-step budget; if calibration saw a core emit
+    /// more, the image runs but loses spikes, so say where (a warning: it depends on the data).
+    static func reportBudgetOverruns(_ quantized: [QuantizedLayer], placement: Placement, budget: Int, diagnostics: inout Diagnostics) {
+        guard budget > 0 else { return }
+        for (l, layer) in quantized.enumerated() {
+            guard let peaks = layer.report.peakSpikesPerStepPerCore else { continue }
+            for (k, peak) in peaks.enumerated() where peak > budget {
+                diagnostics.report(Diagnostic(.warning, layer: l, core: placement.coresOfLayer[l][k],
+                                              resource: "source spikes in one step during calibration (the router drops those beyond its budget)",
+                                              need: peak, limit: budget, fixes: ["use a target with a larger router.spikesPerStep"]))
+            }
+        }
     }
 
     /// The mapping passes: where every neuron goes and how spikes get there.

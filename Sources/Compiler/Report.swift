@@ -93,6 +93,11 @@ public struct CompileSummary: Codable, Sendable {
         if let first = quantization.first {
             lines.append("decays: current \(first.currentDecay), membrane \(first.membraneDecay); calibration samples \(first.calibrationSamples)")
             lines.append("count err: mean |fixed - float| spikes per neuron and sample (in brackets: with plain max-abs scales)")
+            for q in quantization {
+                if let peaks = q.peakSpikesPerStepPerCore {
+                    lines.append("layer \(q.layer): most spikes in one step per core (router load): \(peaks.map(String.init).joined(separator: " "))")
+                }
+            }
         }
         return lines.joined(separator: "\n")
     }

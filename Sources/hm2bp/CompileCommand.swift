@@ -62,6 +62,7 @@ struct CompileCommand: ParsableCommand {
             throw ExitCode.failure
         }
         try AtomicFile.write(Data(result.bytes), to: output)
+        for warning in result.warnings { FileHandle.standardError.write(Data("\(model): \(warning)\n".utf8)) }
         print(json ? try CommandOutput.json(result.summary) : result.summary.text + "\nwrote \(output)")
     }
 

@@ -62,6 +62,22 @@ final class DiagnosticsTests: XCTestCase {
         XCTAssertTrue(cores.fixes.contains("7-bit weights would fit (--weight-bits 7)"), "\(cores.fixes)")
     }
 
+    /// A router budget the calibration spikes exceed is a warning naming the core: the image
+    /// still runs, but the router would drop spikes on data like this.
+    func testSpikeBudgetOverrunsSeenInCalibrationAreWarnings() throws {
+        let model = TestModels.model([60, 24, 5], constants: NeuronConstants(timeSteps: 120))
+        let target = try TestModels.modifiedTarget("hm2bp-nano", [("\"neurons\": 128", "\"neurons\": 12"), ("\"spikesPerStep\": 256", "\"spikesPerStep\": 2")])
+        let result = try ModelCompiler.compile(model: model, modelBytes: try ModelFile.encode(model), target: target,
+                                               calibration: TestModels.rasters(inputs: 60, timeSteps: 120, count: 3, maxRate: 0.5))
+        let peaks = try XCTUnwrap(result.summary.quantization[0].peakSpikesPerStepPerCore)
+        XCTAssertEqual(peaks.count, 2, "layer 0 is on two cores of 12")
+        XCTAssertTrue(peaks.allSatisfy { $0 <= 12 })
+        let overruns = result.warnings.filter { $0.layer == 0 }
+        XCTAssertEqual(overruns.map(\.core), peaks.enumerated().filter { $0.element > 2 }.map { Optional($0.offset) })
+        XCTAssertFalse(overruns.isEmpty, "these inputs make more than 2 hidden neurons of a core fire together")
+        XCTAssertTrue(overruns.allSatisfy { $0.severity == .warning && $0.limit == 2 })
+    }
+
     func testRoutingThatCannotBeCompressedEnoughIsReportedPerCore() throws {
         let target = try TestModels.modifiedTarget("hm2bp-nano", [("\"tableEntries\": 32", "\"tableEntries\": 1")])
         // 115 neurons per core compress to 5 blocks (64+32+16+2+1), more than 1 entry.

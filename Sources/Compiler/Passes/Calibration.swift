@@ -16,6 +16,8 @@ enum Calibration {
         var saturations: Int
         var floatSpikes: Int
         var fixedSpikes: Int
+        /// Most spikes any one core's neurons emitted in a single step (the router's load).
+        var peakSpikesPerStep: [Int]
     }
 
     static func steps(_ raster: SpikeRaster, count: Int) -> [[Int32]] {
@@ -23,19 +25,30 @@ enum Calibration {
     }
 
     /// Samples run in parallel (each is independent); the sums are combined in sample order.
-    static func evaluate(_ layer: FixedPointLayer, on samples: [Sample]) -> Outcome {
-        guard !samples.isEmpty else { return Outcome(countError: 0, saturations: 0, floatSpikes: 0, fixedSpikes: 0) }
-        var perSample = [(error: Int, saturations: Int, floatSpikes: Int, fixedSpikes: Int)](repeating: (0, 0, 0, 0), count: samples.count)
+    /// `coreStarts` are the first neurons of the layer's cores, ascending.
+    static func evaluate(_ layer: FixedPointLayer, on samples: [Sample], coreStarts: [Int] = [0]) -> Outcome {
+        var perSample = [(error: Int, saturations: Int, floatSpikes: Int, fixedSpikes: Int, peaks: [Int])](
+            repeating: (0, 0, 0, 0, []), count: samples.count)
         perSample.withUnsafeMutableBufferPointer { results in
             DispatchQueue.concurrentPerform(iterations: samples.count) { s in
                 let run = layer.run(input: samples[s].input)
                 var error = 0
                 for (fixed, float) in zip(run.spikeCounts, samples[s].floatCounts) { error += abs(Int(fixed) - Int(float)) }
-                results[s] = (error, run.saturations, samples[s].floatCounts.reduce(0) { $0 + Int($1) }, run.spikeCounts.reduce(0) { $0 + Int($1) })
+                var peaks = [Int](repeating: 0, count: coreStarts.count)
+                var perCore = peaks
+                for step in run.spikes {
+                    for k in perCore.indices { perCore[k] = 0 }
+                    for neuron in step { perCore[coreStarts.lastIndex { $0 <= Int(neuron) }!] += 1 }
+                    for k in peaks.indices { peaks[k] = max(peaks[k], perCore[k]) }
+                }
+                results[s] = (error, run.saturations, samples[s].floatCounts.reduce(0) { $0 + Int($1) },
+                              run.spikeCounts.reduce(0) { $0 + Int($1) }, peaks)
             }
         }
+        var peaks = [Int](repeating: 0, count: coreStarts.count)
+        for sample in perSample { for k in peaks.indices { peaks[k] = max(peaks[k], sample.peaks[k]) } }
         let total = perSample.reduce((0, 0, 0, 0)) { ($0.0 + $1.error, $0.1 + $1.saturations, $0.2 + $1.floatSpikes, $0.3 + $1.fixedSpikes) }
-        return Outcome(countError: Double(total.0) / Double(samples.count * layer.neuronCount), saturations: total.1,
-                       floatSpikes: total.2, fixedSpikes: total.3)
+        return Outcome(countError: Double(total.0) / Double(max(samples.count, 1) * layer.neuronCount), saturations: total.1,
+                       floatSpikes: total.2, fixedSpikes: total.3, peakSpikesPerStep: peaks)
     }
 }

@@ -14,6 +14,8 @@ struct LayerQuantizer {
     var scaling: WeightScaling
     var currentDecay: Decay
     var membraneDecay: Decay
+    /// First neuron of each core this layer is placed on (the router budgets are per core).
+    var coreStarts: [Int]
 
     var qmax: Int { (1 << (weightBits - 1)) - 1 }
     var stateMax: Int64 { FixedPoint.stateRange(bits: target.core.stateBits).upperBound }
@@ -96,7 +98,7 @@ struct LayerQuantizer {
         var maxAbsOutcome: Calibration.Outcome?
         for clip in samples.isEmpty ? [1.0] : clipFractions {
             let scaled = scales(clip: clip)
-            let outcome = Calibration.evaluate(build(steps: scaled.steps, shift: scaled.shift).layer, on: samples)
+            let outcome = Calibration.evaluate(build(steps: scaled.steps, shift: scaled.shift).layer, on: samples, coreStarts: coreStarts)
             if clip == 1.0 { maxAbsOutcome = outcome }
             if best == nil || outcome.countError < best!.outcome.countError { best = Candidate(clip: clip, shift: scaled.shift, outcome: outcome) }
         }
@@ -104,7 +106,7 @@ struct LayerQuantizer {
         var chosen = best!
         while !samples.isEmpty, chosen.outcome.saturations > 0, chosen.shift > 0 {
             let scaled = scales(clip: chosen.clip, shift: chosen.shift - 1)
-            let outcome = Calibration.evaluate(build(steps: scaled.steps, shift: scaled.shift).layer, on: samples)
+            let outcome = Calibration.evaluate(build(steps: scaled.steps, shift: scaled.shift).layer, on: samples, coreStarts: coreStarts)
             guard outcome.countError <= chosen.outcome.countError else { break }
             chosen = Candidate(clip: chosen.clip, shift: chosen.shift - 1, outcome: outcome)
         }
@@ -123,7 +125,8 @@ struct LayerQuantizer {
             saturationEvents: chosen.outcome.saturations,
             countError: samples.isEmpty ? nil : chosen.outcome.countError, maxAbsCountError: samples.isEmpty ? nil : maxAbsOutcome?.countError,
             floatSpikesPerSample: samples.isEmpty ? nil : Double(chosen.outcome.floatSpikes) / sampleCount,
-            fixedSpikesPerSample: samples.isEmpty ? nil : Double(chosen.outcome.fixedSpikes) / sampleCount)
+            fixedSpikesPerSample: samples.isEmpty ? nil : Double(chosen.outcome.fixedSpikes) / sampleCount,
+            peakSpikesPerStepPerCore: samples.isEmpty ? nil : chosen.outcome.peakSpikesPerStep)
         return QuantizedLayer(weights: built.layer.weights, rule: built.layer.rule, thresholdBits: target.core.thresholdBits, weightBits: weightBits,
                               thresholds: built.layer.thresholds, laterals: built.layer.laterals, weightSteps: steps, report: report)
     }

@@ -8,10 +8,13 @@ public struct QuantizeInput: Sendable {
     public var network: Network
     /// Input rasters (a subset of training data); empty: plain max-abs scales, no calibration.
     public var calibration: [SpikeRaster]
+    /// First neuron of every core of each layer (from Place); nil: one core per layer.
+    public var coreStarts: [[Int]]?
 
-    public init(network: Network, calibration: [SpikeRaster]) {
+    public init(network: Network, calibration: [SpikeRaster], coreStarts: [[Int]]? = nil) {
         self.network = network
         self.calibration = calibration
+        self.coreStarts = coreStarts
     }
 }
 
@@ -47,7 +50,8 @@ public struct QuantizePass: CompilerPass {
                                    floatCounts: floatOutputs[s][l].counts())
             }
             let quantizer = LayerQuantizer(layer: layer, index: l, constants: network.constants, target: target, weightBits: weightBits,
-                                           scaling: scaling, currentDecay: currentDecay, membraneDecay: membraneDecay)
+                                           scaling: scaling, currentDecay: currentDecay, membraneDecay: membraneDecay,
+                                           coreStarts: input.coreStarts?[l] ?? [0])
             result.append(quantizer.choose(clipFractions: clipFractions, samples: samples))
         }
         return result

@@ -40,6 +40,9 @@ public struct LayerQuantizationReport: Codable, Sendable, Equatable {
     /// Spikes per sample of the whole layer, float and fixed, on the calibration inputs.
     public var floatSpikesPerSample: Double?
     public var fixedSpikesPerSample: Double?
+    /// Most spikes one core of this layer emitted in a single calibration step, per core (the
+    /// load on its router; compared with `router.spikesPerStep`).
+    public var peakSpikesPerStepPerCore: [Int]?
 }
 
 /// A layer in integers, ready to be cut into cores.
