@@ -14,8 +14,8 @@ enum CoreKernel {
 
     /// Per-step recording of u at the threshold test and c, `paddedWidth` values each.
     struct TraceRow {
-        var membrane: UnsafeMutablePointer<Int64>
-        var current: UnsafeMutablePointer<Int64>
+        var membrane: UnsafeMutablePointer<Int32>
+        var current: UnsafeMutablePointer<Int32>
     }
 
     static func step(_ p: CoreProgram, _ s: CoreState, trace: TraceRow?) {

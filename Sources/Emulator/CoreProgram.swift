@@ -27,7 +27,7 @@ struct DecayParameters: Equatable {
 }
 
 /// One core of an image prepared for execution: its synapse rows padded to whole SIMD16 lanes
-/// on 64-byte boundaries, per-neuron constants widened to the kernel's 64-bit lanes, and the
+/// on 64-byte boundaries, per-neuron constants, and the
 /// layer's rule in the form the kernel applies.
 final class CoreProgram {
     static let lanes = 16
@@ -42,8 +42,13 @@ final class CoreProgram {
     let paddedWidth: Int
     /// q[a * paddedWidth + k], int8, widened to int32 lanes as rows are added.
     let weights: AlignedBuffer<Int8>
-    let thresholds: AlignedBuffer<Int64>
-    let laterals: AlignedBuffer<Int64>
+    /// theta_i and L_i fit B <= 32 bits, so int32.
+    let thresholds: AlignedBuffer<Int32>
+    let laterals: AlignedBuffer<Int32>
+    /// max |q| of the core and max |L_i|: with the step's event and spike counts they bound the
+    /// drive, which decides whether a step may run in 32-bit lanes.
+    let maxAbsWeight: Int64
+    let maxAbsLateral: Int64
     let hasLateral: Bool
     let weightShift: Int64
     let stateLow: Int64
@@ -84,9 +89,11 @@ final class CoreProgram {
         }
         let largestRowSum = perNeuronBound.max() ?? 0
         for k in 0..<core.neuronCount {
-            thresholds.pointer[k] = layer.thresholds[core.firstNeuron + k]
-            laterals.pointer[k] = layer.laterals[core.firstNeuron + k]
+            thresholds.pointer[k] = Int32(layer.thresholds[core.firstNeuron + k])
+            laterals.pointer[k] = Int32(layer.laterals[core.firstNeuron + k])
         }
+        maxAbsWeight = Int64(core.weights.lazy.map(\.magnitude).max() ?? 0)
+        maxAbsLateral = (core.firstNeuron..<(core.firstNeuron + core.neuronCount)).lazy.map { abs(layer.laterals[$0]) }.max() ?? 0
         hasLateral = layer.hasLateralInhibition && layer.laterals.contains { $0 != 0 }
         rule = layer.rule
         weightShift = Int64(layer.rule.weightShift)

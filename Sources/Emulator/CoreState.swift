@@ -1,13 +1,13 @@
-/// The mutable state of one core during one sample: c, u, r of every neuron (64-bit lanes,
+/// The mutable state of one core during one sample: c, u, r of every neuron (int32: B <= 32,
 /// 64-byte aligned), which neurons fired at the previous step (for lateral inhibition), this
 /// step's spikes, the axon events waiting for the next step, and per-sample counters.
 /// One worker owns one set of these for all cores and reuses it sample after sample.
 final class CoreState {
-    let current: AlignedBuffer<Int64>
-    let membrane: AlignedBuffer<Int64>
-    let refractory: AlignedBuffer<Int64>
+    let current: AlignedBuffer<Int32>
+    let membrane: AlignedBuffer<Int32>
+    let refractory: AlignedBuffer<Int32>
     /// 1 where the neuron fired at the previous step, else 0.
-    let firedLast: AlignedBuffer<Int64>
+    let firedLast: AlignedBuffer<Int32>
     /// The step's int32 row sums, written by `CoreKernel` for `NeuronUpdate`.
     let sums: AlignedBuffer<Int32>
     /// Local indices of the neurons that fired this step, ascending.

@@ -11,7 +11,7 @@ extension Emulator {
         let recordSpikes = recording.contains(.spikes)
         var coreRasters = recordSpikes ? cores.map { SpikeRaster(neuronCount: $0.neuronCount, timeSteps: steps) } : []
         let traces = recording.contains(.states)
-            ? cores.map { (membrane: AlignedBuffer<Int64>(count: steps * $0.paddedWidth), current: AlignedBuffer<Int64>(count: steps * $0.paddedWidth)) }
+            ? cores.map { (membrane: AlignedBuffer<Int32>(count: steps * $0.paddedWidth), current: AlignedBuffer<Int32>(count: steps * $0.paddedWidth)) }
             : []
         var synapticEvents = 0
         var inputDropped = 0
@@ -66,7 +66,7 @@ extension Emulator {
     }
 
     private func collect(_ states: [CoreState], synapticEvents: Int, inputDropped: Int, coreRasters: [SpikeRaster]?,
-                         traces: [(membrane: AlignedBuffer<Int64>, current: AlignedBuffer<Int64>)]) -> SampleResult {
+                         traces: [(membrane: AlignedBuffer<Int32>, current: AlignedBuffer<Int32>)]) -> SampleResult {
         var neuronCounts = image.layers.map { [Int32](repeating: 0, count: $0.neuronCount) }
         var saturations = [Int](repeating: 0, count: image.layers.count)
         for (c, program) in cores.enumerated() {
@@ -106,7 +106,7 @@ extension Emulator {
         }
     }
 
-    private func layerStates(_ traces: [(membrane: AlignedBuffer<Int64>, current: AlignedBuffer<Int64>)]) -> [LayerStates] {
+    private func layerStates(_ traces: [(membrane: AlignedBuffer<Int32>, current: AlignedBuffer<Int32>)]) -> [LayerStates] {
         let steps = image.timeSteps
         return image.layers.indices.map { layer in
             let width = image.layers[layer].neuronCount
@@ -116,8 +116,8 @@ extension Emulator {
                 let program = cores[c]
                 for t in 0..<steps {
                     for k in 0..<program.neuronCount {
-                        states.membrane[t * width + program.firstNeuron + k] = traces[c].membrane.pointer[t * program.paddedWidth + k]
-                        states.current[t * width + program.firstNeuron + k] = traces[c].current.pointer[t * program.paddedWidth + k]
+                        states.membrane[t * width + program.firstNeuron + k] = Int64(traces[c].membrane.pointer[t * program.paddedWidth + k])
+                        states.current[t * width + program.firstNeuron + k] = Int64(traces[c].current.pointer[t * program.paddedWidth + k])
                     }
                 }
             }

@@ -15,19 +15,20 @@ enum ScalarCoreKernel {
         var spikeCount = 0
         var atTest: Int64 = 0
         for k in 0..<p.neuronCount {
-            var state = NeuronState(current: s.current.pointer[k], membrane: s.membrane.pointer[k],
+            var state = NeuronState(current: Int64(s.current.pointer[k]), membrane: Int64(s.membrane.pointer[k]),
                                     refractoryLeft: Int(s.refractory.pointer[k]))
             let others = p.hasLateral ? previous - Int(s.firedLast.pointer[k]) : 0
-            let fired = FixedPointNeuron.step(&state, rule: p.rule, threshold: p.thresholds.pointer[k], lateral: p.laterals.pointer[k], t: t,
+            let fired = FixedPointNeuron.step(&state, rule: p.rule, threshold: Int64(p.thresholds.pointer[k]), lateral: Int64(p.laterals.pointer[k]), t: t,
                                               synapticSum: sums[k], lateralCount: others, saturations: &s.saturations,
                                               membraneAtTest: &atTest)
-            s.current.pointer[k] = state.current
-            s.membrane.pointer[k] = state.membrane
-            s.refractory.pointer[k] = Int64(state.refractoryLeft)
+            // Within B <= 32 bits by the contract's saturation, so int32 holds them exactly.
+            s.current.pointer[k] = Int32(state.current)
+            s.membrane.pointer[k] = Int32(state.membrane)
+            s.refractory.pointer[k] = Int32(state.refractoryLeft)
             s.firedLast.pointer[k] = fired ? 1 : 0
             if let trace {
-                trace.membrane[k] = atTest
-                trace.current[k] = state.current
+                trace.membrane[k] = Int32(atTest)
+                trace.current[k] = Int32(state.current)
             }
             if fired {
                 s.spikes.pointer[spikeCount] = Int32(k)

@@ -25,6 +25,8 @@ final class ReferenceAgreementTests: XCTestCase {
             Case(widths: [30, 170, 17], stateBits: 12, shift: 2, decays: (.multiplier(8192), .multiplier(1024)), lateralOnLast: false,
                  splits: [[17, 153], [9, 8]]),
             Case(widths: [25, 24, 5], stateBits: 9, shift: 0, decays: (.shift(1), .shift(0)), lateralOnLast: true, splits: [[3, 5, 16], nil]),
+            // B = 32 with a drive that fits 30 bits: the 32-bit lanes must detect int32 overflow.
+            Case(widths: [40, 48, 16], stateBits: 32, shift: 17, decays: (.shift(3), .shift(6)), lateralOnLast: false, splits: [nil, nil]),
         ]
         var random = TestRandom(seed: 11)
         for (n, c) in cases.enumerated() {
@@ -65,7 +67,7 @@ final class ReferenceAgreementTests: XCTestCase {
                 below = reference.spikes
             }
             XCTAssertEqual(result.saturations, saturations, "case \(n)")
-            if c.stateBits <= 12 { XCTAssertGreaterThan(saturations.reduce(0, +), 0, "case \(n) should saturate") }
+            if c.stateBits <= 12 || c.shift == 17 { XCTAssertGreaterThan(saturations.reduce(0, +), 0, "case \(n) should saturate") }
         }
     }
 }

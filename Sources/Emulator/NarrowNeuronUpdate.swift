@@ -1,0 +1,109 @@
+/// The neuron update of `NeuronUpdate` in 32-bit lanes, 16 neurons per iteration (half the
+/// instructions of 64-bit lanes). It is exact whenever the step's drive fits in 30 bits:
+/// shift decays are computed without the `+ 2^(k-1)` that could overflow
+/// (`rshift(x, k) = (x >> k) + ((x >> (k-1)) & 1)`), and the two B-bit additions detect int32
+/// overflow (operands of one sign, result of the other) and saturate it, so a B = 32 state
+/// clamps exactly as in 64 bits. Multiplier decays need 47-bit products and stay in 64 bits.
+enum NarrowNeuronUpdate {
+    typealias Lane = SIMD16<Int32>
+
+    /// Whether this step may run here: both decays are shifts, and
+    /// `events * max|q| * 2^F + spikes * max|L|` (a bound on |drive|) is below 2^30.
+    @inline(__always)
+    static func applies(_ p: CoreProgram, _ s: CoreState) -> Bool {
+        guard p.currentDecay.multiplier == 1, p.membraneDecay.multiplier == 1 else { return false }
+        let synaptic = Int64(s.inboxCount) * p.maxAbsWeight
+        guard synaptic < 1 << 30 else { return false }
+        return (synaptic << p.weightShift) + Int64(s.lastSpikeCount) * p.maxAbsLateral < 1 << 30
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafeMutablePointer<Int32>, _ o: Int) -> Lane { UnsafeRawPointer(p + o).load(as: Lane.self) }
+    @inline(__always)
+    static func store(_ v: Lane, _ p: UnsafeMutablePointer<Int32>, _ o: Int) { UnsafeMutableRawPointer(p + o).storeBytes(of: v, as: Lane.self) }
+
+    /// x - rshift(x, k); k = 0 is passed as shift 0 with roundMask 0, which gives x - x = 0.
+    @inline(__always)
+    static func decay(_ x: Lane, shift: Int32, roundShift: Int32, roundMask: Lane) -> Lane {
+        x &- ((x &>> shift) &+ ((x &>> roundShift) & roundMask))
+    }
+
+    /// -1 in lanes where x != 0, else 0.
+    @inline(__always)
+    static func nonZero(_ x: Lane) -> Lane { (x | (Lane() &- x)) &>> 31 }
+
+    static func run(_ p: CoreProgram, _ s: CoreState, trace: CoreKernel.TraceRow?) {
+        let c = s.current.pointer, u = s.membrane.pointer, r = s.refractory.pointer, firedLast = s.firedLast.pointer
+        let thresholds = p.thresholds.pointer, laterals = p.laterals.pointer
+        let sums = s.sums.pointer, spikes = s.spikes.pointer
+        let hasLateral = p.hasLateral
+        let shift = Int32(p.weightShift)
+        let low = Lane(repeating: Int32(p.stateLow)), high = Lane(repeating: Int32(p.stateHigh))
+        let refractory = Lane(repeating: Int32(p.refractorySteps)), one = Lane(repeating: 1), zero = Lane(), minusOne = Lane(repeating: -1), maxLane = Lane(repeating: .max)
+        let lateralCount = Lane(repeating: Int32(s.lastSpikeCount))
+        func parameters(_ d: DecayParameters) -> (Int32, Int32, Lane) {
+            d.shift == 0 ? (0, 0, zero) : (Int32(d.shift), Int32(d.shift - 1), one)
+        }
+        let (cs, cr, cm) = parameters(p.currentDecay), (ms, mr, mm) = parameters(p.membraneDecay)
+        var saturations = Lane()
+        var spikeCount = 0
+        var o = 0
+        while o < p.paddedWidth {
+            var drive = load(sums, o) &<< shift
+            if hasLateral { drive &+= (lateralCount &- load(firedLast, o)) &* load(laterals, o) }
+            // sat_B(a + b) twice, written out (a helper function was not inlined): int32
+            // overflow is "operands of one sign, result of the other" and saturates toward a's
+            // sign; then the B-bit clamp. Every lane that overflowed or clamped is one event.
+            let c0 = decay(load(c, o), shift: cs, roundShift: cr, roundMask: cm)
+            let cSum = c0 &+ drive
+            let cOverflow = ((c0 ^ cSum) & (drive ^ cSum)) &>> 31
+            let cWide = (cSum & ~cOverflow) | (((c0 &>> 31) ^ maxLane) & cOverflow)
+            var current = cWide
+            current.replace(with: low, where: cWide .< low)
+            current.replace(with: high, where: cWide .> high)
+            saturations &-= cOverflow | nonZero(current ^ cWide)
+            let u0 = decay(load(u, o), shift: ms, roundShift: mr, roundMask: mm)
+            let uSum = u0 &+ current
+            let uOverflow = ((u0 ^ uSum) & (current ^ uSum)) &>> 31
+            let uWide = (uSum & ~uOverflow) | (((u0 &>> 31) ^ maxLane) & uOverflow)
+            var membrane = uWide
+            membrane.replace(with: low, where: uWide .< low)
+            membrane.replace(with: high, where: uWide .> high)
+            saturations &-= uOverflow | nonZero(membrane ^ uWide)
+            // r >= 0, so (0 - r) >> 31 is -1 exactly where r > 0: clamp u, count r down.
+            var left = load(r, o)
+            let refractoryNow = (zero &- left) &>> 31
+            membrane &= ~refractoryNow
+            left &+= refractoryNow
+            if let trace {
+                store(membrane, trace.membrane, o)
+                store(current, trace.current, o)
+            }
+            let spike = zero.replacing(with: minusOne, where: membrane .> load(thresholds, o))
+            membrane &= ~spike
+            left = (left & ~spike) | (refractory & spike)
+            let fired = spike & one
+            store(current, c, o)
+            store(membrane, u, o)
+            store(left, r, o)
+            if hasLateral { store(fired, firedLast, o) }
+            var bytes = SIMD16<UInt8>()
+            for i in 0..<16 { bytes[i] = UInt8(truncatingIfNeeded: fired[i]) }
+            let words = unsafeBitCast(bytes, to: SIMD2<UInt64>.self)
+            if words[0] | words[1] != 0 {
+                for half in 0..<2 {
+                    var word = words[half]
+                    while word != 0 {
+                        spikes[spikeCount] = Int32(o + half * 8 + word.trailingZeroBitCount / 8)
+                        spikeCount += 1
+                        word &= word - 1
+                    }
+                }
+            }
+            o += 16
+        }
+        s.saturations += Int(saturations.wrappedSum())
+        s.spikeCount = spikeCount
+        s.lastSpikeCount = spikeCount
+    }
+}
