@@ -40,6 +40,19 @@ enum CoreKernel {
             store(a8, sums, start + 128); store(a9, sums, start + 144)
             start += tileVectors * 16
         }
+        // Cores of up to 128 neurons (hm2bp-nano) and remainders: one 8-register tile.
+        while start + 128 <= width {
+            var a0 = Sum(), a1 = Sum(), a2 = Sum(), a3 = Sum(), a4 = Sum(), a5 = Sum(), a6 = Sum(), a7 = Sum()
+            for e in 0..<eventCount {
+                let offset: Int = Int(events[e]) &* width &+ start
+                let row = UnsafeRawPointer(weights + offset)
+                a0 &+= widen(row); a1 &+= widen(row + 16); a2 &+= widen(row + 32); a3 &+= widen(row + 48)
+                a4 &+= widen(row + 64); a5 &+= widen(row + 80); a6 &+= widen(row + 96); a7 &+= widen(row + 112)
+            }
+            store(a0, sums, start); store(a1, sums, start + 16); store(a2, sums, start + 32); store(a3, sums, start + 48)
+            store(a4, sums, start + 64); store(a5, sums, start + 80); store(a6, sums, start + 96); store(a7, sums, start + 112)
+            start += 128
+        }
         while start < width {
             var a = Sum()
             for e in 0..<eventCount {
