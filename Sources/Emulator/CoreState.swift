@@ -21,6 +21,11 @@ final class CoreState {
     var nextInbox: AlignedBuffer<Int32>
     var nextInboxCount = 0
     var spikeCounts: [Int32]
+    /// An upper bound on every |c| and |u| of the core after the last step (0 after a reset;
+    /// `unknownBound` when the last step did not compute one). `NarrowNeuronUpdate` uses it
+    /// to prove a step cannot saturate.
+    var stateBound: Int64 = 0
+    static let unknownBound = Int64(1) << 40
     var saturations = 0
     var droppedSpikes = 0
     var axonEvents = 0
@@ -42,7 +47,7 @@ final class CoreState {
         current.fill(0); membrane.fill(0); refractory.fill(0); firedLast.fill(0)
         spikeCount = 0; lastSpikeCount = 0; inboxCount = 0; nextInboxCount = 0
         for k in spikeCounts.indices { spikeCounts[k] = 0 }
-        saturations = 0; droppedSpikes = 0; axonEvents = 0
+        saturations = 0; droppedSpikes = 0; axonEvents = 0; stateBound = 0
     }
 
     /// The events that arrived during the last step become this step's input.

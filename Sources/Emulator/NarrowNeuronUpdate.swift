@@ -7,14 +7,15 @@
 enum NarrowNeuronUpdate {
     typealias Lane = SIMD16<Int32>
 
-    /// Whether this step may run here: both decays are shifts, and
-    /// `events * max|q| * 2^F + spikes * max|L|` (a bound on |drive|) is below 2^30.
+    /// A bound on this step's |drive|, `events * max|q| * 2^F + spikes * max|L|`, when it is
+    /// below 2^30 and both decays are shifts (the step may run here); otherwise nil.
     @inline(__always)
-    static func applies(_ p: CoreProgram, _ s: CoreState) -> Bool {
-        guard p.currentDecay.multiplier == 1, p.membraneDecay.multiplier == 1 else { return false }
+    static func driveBound(_ p: CoreProgram, _ s: CoreState) -> Int64? {
+        guard p.currentDecay.multiplier == 1, p.membraneDecay.multiplier == 1 else { return nil }
         let synaptic = Int64(s.inboxCount) * p.maxAbsWeight
-        guard synaptic < 1 << 30 else { return false }
-        return (synaptic << p.weightShift) + Int64(s.lastSpikeCount) * p.maxAbsLateral < 1 << 30
+        guard synaptic < 1 << 30 else { return nil }
+        let bound = (synaptic << p.weightShift) + Int64(s.lastSpikeCount) * p.maxAbsLateral
+        return bound < 1 << 30 ? bound : nil
     }
 
     @inline(__always)
@@ -32,7 +33,11 @@ enum NarrowNeuronUpdate {
     @inline(__always)
     static func nonZero(_ x: Lane) -> Lane { (x | (Lane() &- x)) &>> 31 }
 
-    static func run(_ p: CoreProgram, _ s: CoreState, trace: CoreKernel.TraceRow?) {
+    /// `driveBound` from `driveBound(_:_:)`. When the state bound of the last step leaves room
+    /// (|c|, |u| <= M, so |c'| <= M + D and |u'| <= 2M + D <= 2^(B-1) - 1), nothing can
+    /// overflow or saturate, and the loop skips the overflow and clamp work.
+    static func run(_ p: CoreProgram, _ s: CoreState, trace: CoreKernel.TraceRow?, driveBound: Int64) {
+        let saturationFree = 2 * s.stateBound + driveBound <= p.stateHigh
         let c = s.current.pointer, u = s.membrane.pointer, r = s.refractory.pointer, firedLast = s.firedLast.pointer
         let thresholds = p.thresholds.pointer, laterals = p.laterals.pointer
         let sums = s.sums.pointer, spikes = s.spikes.pointer
@@ -45,31 +50,37 @@ enum NarrowNeuronUpdate {
             d.shift == 0 ? (0, 0, zero) : (Int32(d.shift), Int32(d.shift - 1), one)
         }
         let (cs, cr, cm) = parameters(p.currentDecay), (ms, mr, mm) = parameters(p.membraneDecay)
-        var saturations = Lane()
+        var saturations = Lane(), magnitudes = Lane()
         var spikeCount = 0
         var o = 0
         while o < p.paddedWidth {
             var drive = load(sums, o) &<< shift
             if hasLateral { drive &+= (lateralCount &- load(firedLast, o)) &* load(laterals, o) }
-            // sat_B(a + b) twice, written out (a helper function was not inlined): int32
-            // overflow is "operands of one sign, result of the other" and saturates toward a's
-            // sign; then the B-bit clamp. Every lane that overflowed or clamped is one event.
             let c0 = decay(load(c, o), shift: cs, roundShift: cr, roundMask: cm)
-            let cSum = c0 &+ drive
-            let cOverflow = ((c0 ^ cSum) & (drive ^ cSum)) &>> 31
-            let cWide = (cSum & ~cOverflow) | (((c0 &>> 31) ^ maxLane) & cOverflow)
-            var current = cWide
-            current.replace(with: low, where: cWide .< low)
-            current.replace(with: high, where: cWide .> high)
-            saturations &-= cOverflow | nonZero(current ^ cWide)
             let u0 = decay(load(u, o), shift: ms, roundShift: mr, roundMask: mm)
-            let uSum = u0 &+ current
-            let uOverflow = ((u0 ^ uSum) & (current ^ uSum)) &>> 31
-            let uWide = (uSum & ~uOverflow) | (((u0 &>> 31) ^ maxLane) & uOverflow)
-            var membrane = uWide
-            membrane.replace(with: low, where: uWide .< low)
-            membrane.replace(with: high, where: uWide .> high)
-            saturations &-= uOverflow | nonZero(membrane ^ uWide)
+            var current: Lane, membrane: Lane
+            if saturationFree {
+                current = c0 &+ drive
+                membrane = u0 &+ current
+            } else {
+                // sat_B(a + b) twice, written out (a helper function was not inlined): int32
+                // overflow is "operands of one sign, result of the other" and saturates toward a's
+                // sign; then the B-bit clamp. Every lane that overflowed or clamped is one event.
+                let cSum = c0 &+ drive
+                let cOverflow = ((c0 ^ cSum) & (drive ^ cSum)) &>> 31
+                let cWide = (cSum & ~cOverflow) | (((c0 &>> 31) ^ maxLane) & cOverflow)
+                current = cWide
+                current.replace(with: low, where: cWide .< low)
+                current.replace(with: high, where: cWide .> high)
+                saturations &-= cOverflow | nonZero(current ^ cWide)
+                let uSum = u0 &+ current
+                let uOverflow = ((u0 ^ uSum) & (current ^ uSum)) &>> 31
+                let uWide = (uSum & ~uOverflow) | (((u0 &>> 31) ^ maxLane) & uOverflow)
+                membrane = uWide
+                membrane.replace(with: low, where: uWide .< low)
+                membrane.replace(with: high, where: uWide .> high)
+                saturations &-= uOverflow | nonZero(membrane ^ uWide)
+            }
             // r >= 0, so (0 - r) >> 31 is -1 exactly where r > 0: clamp u, count r down.
             var left = load(r, o)
             let refractoryNow = (zero &- left) &>> 31
@@ -85,6 +96,8 @@ enum NarrowNeuronUpdate {
             let fired = spike & one
             store(current, c, o)
             store(membrane, u, o)
+            // x ^ (x >> 31) is |x| or |x| - 1; OR-ing them bounds the magnitudes (+1 below).
+            magnitudes |= (current ^ (current &>> 31)) | (membrane ^ (membrane &>> 31))
             store(left, r, o)
             if hasLateral { store(fired, firedLast, o) }
             var bytes = SIMD16<UInt8>()
@@ -103,6 +116,9 @@ enum NarrowNeuronUpdate {
             o += 16
         }
         s.saturations += Int(saturations.wrappedSum())
+        var bound: Int32 = 0
+        for i in 0..<16 { bound |= magnitudes[i] }
+        s.stateBound = Int64(bound) + 1
         s.spikeCount = spikeCount
         s.lastSpikeCount = spikeCount
     }

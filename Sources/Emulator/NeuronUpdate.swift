@@ -48,9 +48,12 @@ enum NeuronUpdate {
     }
 
     static func run(_ p: CoreProgram, _ s: CoreState, trace: CoreKernel.TraceRow?) {
-        if NarrowNeuronUpdate.applies(p, s) {
-            NarrowNeuronUpdate.run(p, s, trace: trace)
-        } else if p.currentDecay.multiplier == 1 && p.membraneDecay.multiplier == 1 {
+        if let driveBound = NarrowNeuronUpdate.driveBound(p, s) {
+            NarrowNeuronUpdate.run(p, s, trace: trace, driveBound: driveBound)
+            return
+        }
+        s.stateBound = CoreState.unknownBound
+        if p.currentDecay.multiplier == 1 && p.membraneDecay.multiplier == 1 {
             // Two copies of the loop, so shift decays carry no multiply.
             run(p, s, trace: trace, byShift: true)
         } else {

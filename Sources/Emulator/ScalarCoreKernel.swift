@@ -37,5 +37,6 @@ enum ScalarCoreKernel {
         }
         s.spikeCount = spikeCount
         s.lastSpikeCount = spikeCount
+        s.stateBound = CoreState.unknownBound
     }
 }
