@@ -3,24 +3,27 @@ import Foundation
 import HM2BPTrain
 import SpikeData
 import SpikeModel
+import Verify
 
-/// The README's main command: everything on an embedded default, with no arguments.
+/// The README's main command: the whole pipeline on an embedded default, with no arguments.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Fetch MNIST if missing, train 784-800-10 briefly with HM2-BP and report.")
+        abstract: "Fetch MNIST if missing, train 784-800-10 briefly with HM2-BP, compile it for the emulator, emulate and verify.")
 
     @Option(help: "Folder for the demo's files.") var directory: String = "hm2bp-demo"
     @Option(help: "Training images (the first N of MNIST's 60,000).") var trainLimit: Int = 10000
 
     func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)
         let store = DataStore()
-        print("1/2 data: MNIST in \(store.directory) (mirror: \(store.mirror ?? "none"))")
+        print("1/4 data: MNIST in \(store.directory) (mirror: \(store.mirror ?? "none"))")
         _ = try store.fetch(.mnist) { print("    \($0)") }
         let train = try store.load(.mnist, split: .train, limit: trainLimit)
         let test = try store.load(.mnist, split: .test)
+
         let paths = TrainingPaths(model: directory + "/model.hm2bp")
-        print("2/2 train: HM2-BP, 784-800-10, T=400, one epoch on \(train.count) images, test on \(test.count)")
+        print("2/4 train: HM2-BP, 784-800-10, T=400, one epoch on \(train.count) images, test on \(test.count)")
         let trainer = try Trainer(options: .init(architecture: [784, 800, 10], epochs: 1, seed: 1, dataset: "mnist"), train: train, test: test)
         let display = ProgressDisplay()
         _ = try trainer.run(
@@ -32,8 +35,25 @@ struct DemoCommand: ParsableCommand {
                 print("    " + TrainingLog.summary(record, epochs: 1))
             },
             shouldStop: { false })
-        let accuracy = trainer.checkpoint.state.bestTestAccuracy
-        print(String(format: "\nSummary: a spiking network trained on %d real MNIST digits classifies %.2f%% of the 10,000 test digits correctly "
-                     + "(chance is 10%%). Model: %@. Train longer with `hm2bp train --epochs 3`.", train.count, accuracy * 100, paths.model))
+
+        let image = directory + "/model.emulator.img"
+        print("3/4 compile: fixed point for the emulator target (8-bit weights, calibrated on 64 training images)")
+        var compile = try CompileCommand.parse([paths.model, "--target", "emulator", "-o", image])
+        try compile.run()
+
+        print("4/4 emulate and verify: the integer image against the float model on the same 10,000 test spikes")
+        let model = try ModelFile.read(path: paths.model)
+        let emulator = try ImageLoading.emulator(image)
+        let data = try ImageLoading.testSet(.mnist, limit: nil, timeSteps: model.network.constants.timeSteps, seed: model.provenance.seed)
+        let report = try Verification.run(network: model.network, emulator: emulator, on: data, limits: VerifyLimits(maxAccuracyDrop: 1))
+        print(report.text)
+        print(String(format: """
+
+            Summary: a spiking network trained with HM2-BP on %d real MNIST digits classifies %.2f%% of the 10,000 test \
+            digits correctly (chance is 10%%). Compiled to integer arithmetic, the bit-accurate emulator scores %.2f%% and \
+            agrees with the float model on %.2f%% of the digits. Files: %@. Next: `hm2bp train --epochs 3`, \
+            `hm2bp compile --target hm2bp-nano`.
+            """, train.count, report.floatAccuracy * 100, report.fixedAccuracy * 100, report.agreement * 100, directory))
+        if !report.passed { throw ExitCode.failure }
     }
 }
