@@ -35,7 +35,8 @@ final class CoreState {
         membrane = AlignedBuffer(count: program.paddedWidth)
         refractory = AlignedBuffer(count: program.paddedWidth)
         firedLast = AlignedBuffer(count: program.paddedWidth)
-        spikes = AlignedBuffer(count: program.paddedWidth)
+        // 8 spare entries: spike extraction stores 8 lanes at a time past the last spike.
+        spikes = AlignedBuffer(count: program.paddedWidth + 8)
         sums = AlignedBuffer(count: program.paddedWidth)
         inbox = AlignedBuffer(count: inboxCapacity)
         nextInbox = AlignedBuffer(count: inboxCapacity)

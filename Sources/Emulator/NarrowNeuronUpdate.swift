@@ -50,6 +50,7 @@ enum NarrowNeuronUpdate {
             d.shift == 0 ? (0, 0, zero) : (Int32(d.shift), Int32(d.shift - 1), one)
         }
         let (cs, cr, cm) = parameters(p.currentDecay), (ms, mr, mm) = parameters(p.membraneDecay)
+        let table = SpikeCompression.table
         var saturations = Lane(), magnitudes = Lane()
         var spikeCount = 0
         var o = 0
@@ -100,18 +101,17 @@ enum NarrowNeuronUpdate {
             magnitudes |= (current ^ (current &>> 31)) | (membrane ^ (membrane &>> 31))
             store(left, r, o)
             if hasLateral { store(fired, firedLast, o) }
+            // Branch-free spike extraction (a data-dependent branch here mispredicted on a
+            // third of the iterations): gather the 8 fired flags of each half into a byte
+            // mask, store the table's 8 lane indices for that mask, advance by its popcount.
             var bytes = SIMD16<UInt8>()
             for i in 0..<16 { bytes[i] = UInt8(truncatingIfNeeded: fired[i]) }
             let words = unsafeBitCast(bytes, to: SIMD2<UInt64>.self)
-            if words[0] | words[1] != 0 {
-                for half in 0..<2 {
-                    var word = words[half]
-                    while word != 0 {
-                        spikes[spikeCount] = Int32(o + half * 8 + word.trailingZeroBitCount / 8)
-                        spikeCount += 1
-                        word &= word - 1
-                    }
-                }
+            for half in 0..<2 {
+                let mask = Int((words[half] &* 0x0102_0408_1020_4080) >> 56)
+                UnsafeMutableRawPointer(spikes + spikeCount).storeBytes(
+                    of: table[mask] &+ SIMD8<Int32>(repeating: Int32(o + half * 8)), as: SIMD8<Int32>.self)
+                spikeCount += mask.nonzeroBitCount
             }
             o += 16
         }
@@ -122,4 +122,23 @@ enum NarrowNeuronUpdate {
         s.spikeCount = spikeCount
         s.lastSpikeCount = spikeCount
     }
+}
+
+
+/// For each byte mask m, the indices of its set bits (ascending) in the first popcount(m) lanes.
+enum SpikeCompression {
+    static let storage: UnsafeMutablePointer<SIMD8<Int32>> = {
+        let table = UnsafeMutablePointer<SIMD8<Int32>>.allocate(capacity: 256)
+        for m in 0..<256 {
+            var lanes = SIMD8<Int32>()
+            var k = 0
+            for b in 0..<8 where m >> b & 1 == 1 {
+                lanes[k] = Int32(b)
+                k += 1
+            }
+            table[m] = lanes
+        }
+        return table
+    }()
+    static var table: UnsafePointer<SIMD8<Int32>> { UnsafePointer(storage) }
 }
