@@ -5,14 +5,15 @@ import SpikeModel
 public final class Learner {
     public private(set) var network: Network
     public let config: TrainingConfig
-    let parameters: SPSPParameters
+    let kernel: SPSPKernel
     private let layerTrainers: [LayerTrainer]
 
     public init(network: Network, config: TrainingConfig) {
         self.network = network
         self.config = config
-        parameters = SPSPParameters(constants: network.constants, silentPostValue: config.silentPostSPSP)
-        let kernel = SPSPKernel(parameters: parameters, timeSteps: network.constants.timeSteps)
+        let kernel = SPSPKernel(parameters: SPSPParameters(constants: network.constants, silentPostValue: config.silentPostSPSP),
+                                timeSteps: network.constants.timeSteps)
+        self.kernel = kernel
         layerTrainers = network.layers.map {
             LayerTrainer(inputCount: $0.inputCount, outputCount: $0.outputCount, constants: network.constants, kernel: kernel)
         }
@@ -40,7 +41,7 @@ public final class Learner {
         var outputTimes = outputs[last].spikeTimes()
         let lateral = outputLayer.lateralInhibition != 0
             ? LateralFactor.compute(outputTimes: outputTimes, label: label, threshold: outputLayer.threshold,
-                                    strength: outputLayer.lateralInhibition, parameters: parameters)
+                                    strength: outputLayer.lateralInhibition, kernel: kernel)
             : nil
         var postCounts = outputCounts
         if outputCounts[label] == 0 {

@@ -41,13 +41,13 @@ enum LateralFactor {
     /// d_n = 1/ν when n fired or is the target; r_jl = e_{l|j}/o_j, or 1 when either count is 0.
     /// The reference has no guard; a denominator ≤ 0 (the geometric series diverges) gives
     /// λ = 1 here, i.e. no lateral correction, rather than a negative or infinite factor.
-    static func compute(outputTimes: [[Int32]], label: Int, threshold: Float, strength: Float, parameters: SPSPParameters) -> [Float] {
+    static func compute(outputTimes: [[Int32]], label: Int, threshold: Float, strength: Float, kernel: SPSPKernel) -> [Float] {
         let n = outputTimes.count
         let counts = outputTimes.map(\.count)
         let d = (0..<n).map { counts[$0] > 0 || $0 == label ? 1 / threshold : 0 }
         func ratio(_ j: Int, _ l: Int) -> Float {
             guard counts[j] > 0, counts[l] > 0 else { return 1 }
-            return Float(parameters.direct(post: outputTimes[l], pre: outputTimes[j])) / Float(counts[j])
+            return kernel.pair(post: outputTimes[l], pre: outputTimes[j]) / Float(counts[j])
         }
         return (0..<n).map { j in
             guard d[j] != 0 else { return 1 }

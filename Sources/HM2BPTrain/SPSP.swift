@@ -80,6 +80,28 @@ public struct SPSPKernel: Sendable {
         self.table = table
     }
 
+    /// e for one (post, pre) pair with the precomputed terms: the loop of `SPSPParameters.direct`
+    /// without its exponentials (for the output layer's lateral factor, computed every sample).
+    public func pair(post: [Int32], pre: [Int32]) -> Float {
+        if post.isEmpty { return pre.isEmpty ? 0 : parameters.silentPostValue }
+        let refractory = parameters.refractorySteps, cutoff = parameters.cutoff
+        var acc: Float = 0
+        var last = 1
+        for tpRaw in post {
+            let tp = Int(tpRaw)
+            let row = min(max(tp - last, 0), maximumWindow) * (cutoff + 1)
+            let lowest = max(1, tp - cutoff)
+            for tqRaw in pre {
+                let tq = Int(tqRaw)
+                if tq < lowest { continue }
+                if tq >= tp || tq + refractory > tp { break }
+                acc += table[row + tp - tq - refractory]
+            }
+            last = tp + refractory
+        }
+        return acc
+    }
+
     /// Adds K[i, t] for one neuron with ascending spike times `post` into `row[t]` (length T).
     /// Returns false when the neuron is silent (its row stays zero).
     public func accumulateRow(post: UnsafeBufferPointer<Int32>, into row: UnsafeMutablePointer<Float>) -> Bool {

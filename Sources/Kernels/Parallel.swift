@@ -8,8 +8,12 @@ import Glibc
 /// Chunks are aligned to `alignment` elements so SIMD loops over a chunk start on a vector
 /// boundary. With one chunk the body runs inline, with no dispatch overhead.
 public enum Parallel {
-    /// Worker count used by every parallel kernel: the machine's online cores unless set.
-    public static var workerCount: Int = onlineCoreCount()
+    /// Worker count used by every parallel kernel: HM2BP_WORKERS when set, else the machine's
+    /// online cores.
+    public static var workerCount: Int = {
+        if let text = getenv("HM2BP_WORKERS").map({ String(cString: $0) }), let count = Int(text), count >= 1 { return count }
+        return onlineCoreCount()
+    }()
 
     public static func chunks(of count: Int, alignment: Int = 16, maximum: Int = Parallel.workerCount) -> [Range<Int>] {
         let workers = max(1, min(maximum, (count + alignment - 1) / max(1, alignment)))

@@ -81,29 +81,39 @@ public enum FloatSimulator {
         let v = UnsafeMutablePointer<Float>.allocate(capacity: n); v.initialize(repeating: 0, count: n)
         let current = UnsafeMutablePointer<Float>.allocate(capacity: n); current.initialize(repeating: 0, count: n)
         let membraneAtTest = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        let drive = UnsafeMutablePointer<Float>.allocate(capacity: n)
         let refractoryLeft = UnsafeMutablePointer<Int32>.allocate(capacity: n); refractoryLeft.initialize(repeating: 0, count: n)
         let fired = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
-        defer { v.deallocate(); current.deallocate(); membraneAtTest.deallocate(); refractoryLeft.deallocate(); fired.deallocate() }
+        defer { v.deallocate(); current.deallocate(); membraneAtTest.deallocate(); drive.deallocate(); refractoryLeft.deallocate(); fired.deallocate() }
         layer.weights.withUnsafeBufferPointer { weightBuffer in
           input.neurons.withUnsafeBufferPointer { inputNeurons in
             let weights = weightBuffer.baseAddress! + range.lowerBound
             for t in 0..<steps {
-                for k in 0..<n {
-                    v[k] -= v[k] / tauM
-                    current[k] -= current[k] / tauS
+                if t == 0 {
+                    // Leak only (the state is still zero; kept for the letter of the update).
+                    for k in 0..<n {
+                        v[k] -= v[k] / tauM
+                        current[k] -= current[k] / tauS
+                    }
+                    continue
                 }
-                if t == 0 { continue }
+                // The step's summed input, then one fused pass: leak, add, integrate, clamp,
+                // fire. Same operations in the same order as the unfused loops of section 1.1.
+                drive.initialize(repeating: 0, count: n)
                 let first = Int(input.stepStarts[t - 1]), last = Int(input.stepStarts[t])
-                accumulateRows(into: current, rows: weights, rowStride: width,
+                accumulateRows(into: drive, rows: weights, rowStride: width,
                                indices: UnsafeBufferPointer(rebasing: inputNeurons[first..<last]), count: n)
                 if lateral != 0 {
+                    for k in 0..<n { current[k] = (current[k] - current[k] / tauS) + drive[k] }
                     for l in spikesPerStep[t - 1] {
                         for k in 0..<n where range.lowerBound + k != Int(l) { current[k] += lateral }
                     }
                 }
                 var anyFired: UInt8 = 0
                 for k in 0..<n {
-                    var vk = v[k] + current[k] / tauS
+                    let ik = lateral != 0 ? current[k] : (current[k] - current[k] / tauS) + drive[k]
+                    current[k] = ik
+                    var vk = (v[k] - v[k] / tauM) + ik / tauS
                     let clamped = refractoryLeft[k] > 0
                     vk = clamped ? 0 : vk
                     refractoryLeft[k] = clamped ? refractoryLeft[k] - 1 : refractoryLeft[k]

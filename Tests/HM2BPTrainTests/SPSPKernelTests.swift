@@ -46,6 +46,17 @@ final class SPSPKernelTests: XCTestCase {
         XCTAssertGreaterThan(checked, inputs * outputs / 4, "the random trains must produce substantial S-PSPs")
     }
 
+    /// The table-driven pair evaluation (used for the lateral factor) against the direct loop.
+    func testPairMatchesDirectLoop() {
+        let parameters = SPSPParameters(constants: NeuronConstants(timeSteps: 400))
+        let kernel = SPSPKernel(parameters: parameters, timeSteps: 400)
+        let cases: [([Int32], [Int32])] = [([300], [10, 40, 44, 290, 299]), ([], [5, 9]), ([7], []), ([20, 60], [5, 30, 45, 58]),
+                                           ([100], [97, 98]), ([3, 6, 9], [1, 2, 3, 4]), ([3, 6, 9], [2, 7])]
+        for (post, pre) in cases {
+            XCTAssertEqual(Double(kernel.pair(post: post, pre: pre)), parameters.direct(post: post, pre: pre), accuracy: 1e-6, "\(post) | \(pre)")
+        }
+    }
+
     func testTargetInjectionSpacing() {
         let spikes = TargetInjection.spikes(timeSteps: 400, desiredCount: 35)
         XCTAssertEqual(spikes.count, 36)
@@ -56,11 +67,11 @@ final class SPSPKernelTests: XCTestCase {
     }
 
     func testLateralFactorIsOneWithoutCoupledActivityAndAboveOneWithIt() {
-        let parameters = SPSPParameters(constants: NeuronConstants(timeSteps: 400))
-        let silent = LateralFactor.compute(outputTimes: [[], [], []], label: 1, threshold: 8, strength: 1, parameters: parameters)
+        let kernel = SPSPKernel(parameters: SPSPParameters(constants: NeuronConstants(timeSteps: 400)), timeSteps: 400)
+        let silent = LateralFactor.compute(outputTimes: [[], [], []], label: 1, threshold: 8, strength: 1, kernel: kernel)
         XCTAssertEqual(silent, [1, 1, 1])
         let active = LateralFactor.compute(outputTimes: [[10, 50, 90], [12, 52, 95], []], label: 0, threshold: 8, strength: 1,
-                                           parameters: parameters)
+                                           kernel: kernel)
         XCTAssertGreaterThan(active[0], 1)
         XCTAssertGreaterThan(active[1], 1)
         XCTAssertEqual(active[2], 1)
