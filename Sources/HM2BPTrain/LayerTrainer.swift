@@ -17,11 +17,12 @@ final class LayerTrainer {
     let timeSteps: Int
     let kernel: SPSPKernel
     let chunks: [Range<Int>]
-    /// E[j * outputCount + i] = e_{i|j} of the current sample; rows of silent inputs are stale
+    /// E: e_{i|j} of the current sample at (row j, column i); rows of silent inputs are stale
     /// (they are zero by definition and never read).
-    let spsp: UnsafeMutablePointer<Float>
-    var adamFirst: [Float]
-    var adamSecond: [Float]
+    let spsp: ChunkedMatrix
+    /// Adam's first and second moments, weight layout.
+    let adamFirst: ChunkedMatrix
+    let adamSecond: ChunkedMatrix
     /// Adam's step count t (starts at 1 with the first sample).
     var adamStep: Int = 0
     /// Σ_j w_ij (first outputCount floats) and Σ_j w_ij² (next outputCount) of the current weights.
@@ -40,10 +41,9 @@ final class LayerTrainer {
         self.timeSteps = constants.timeSteps
         self.kernel = kernel
         chunks = Parallel.chunks(of: outputCount)
-        spsp = .allocate(capacity: inputCount * outputCount)
-        spsp.initialize(repeating: 0, count: inputCount * outputCount)
-        adamFirst = .init(repeating: 0, count: inputCount * outputCount)
-        adamSecond = .init(repeating: 0, count: inputCount * outputCount)
+        spsp = ChunkedMatrix(rows: inputCount, chunks: chunks)
+        adamFirst = ChunkedMatrix(rows: inputCount, chunks: chunks)
+        adamSecond = ChunkedMatrix(rows: inputCount, chunks: chunks)
         columnSums = .allocate(capacity: 2 * outputCount)
         transposedKernels = chunks.map { UnsafeMutablePointer<Float>.allocate(capacity: constants.timeSteps * $0.count) }
         kernelRows = chunks.map { _ in UnsafeMutablePointer<Float>.allocate(capacity: constants.timeSteps) }
@@ -52,7 +52,6 @@ final class LayerTrainer {
     }
 
     deinit {
-        spsp.deallocate()
         columnSums.deallocate()
         transposedKernels.forEach { $0.deallocate() }
         kernelRows.forEach { $0.deallocate() }
@@ -89,11 +88,9 @@ final class LayerTrainer {
         let threshold = layer.threshold
         let silentValue = kernel.parameters.silentPostValue
         layer.weights.withUnsafeMutableBufferPointer { weightBuffer in
-            adamFirst.withUnsafeMutableBufferPointer { firstBuffer in
-                adamSecond.withUnsafeMutableBufferPointer { secondBuffer in
                   sample.inputTrains.starts.withUnsafeBufferPointer { starts in
                     sample.inputTrains.times.withUnsafeBufferPointer { times in
-                    let weights = weightBuffer.baseAddress!, first = firstBuffer.baseAddress!, second = secondBuffer.baseAddress!
+                    let weights = weightBuffer.baseAddress!
                     if !columnSumsValid { recomputeColumnSums(weights) }
                     Parallel.forEach(chunks) { chunk, range in
                         let n = range.count, base = range.lowerBound
@@ -121,7 +118,7 @@ final class LayerTrainer {
                                     if propagate { partial[j] = dot(activeDelta, w, count: n) + dot(silentDelta, w, count: n) }
                                     continue
                                 }
-                                let e = spsp + j * width + base
+                                let e = spsp.row(j, chunk: chunk)
                                 e.initialize(repeating: 0, count: n)
                                 accumulateRows(into: e, rows: transposed, rowStride: n,
                                                indices: UnsafeBufferPointer(rebasing: times[Int(starts[j])..<Int(starts[j + 1])]), count: n)
@@ -151,20 +148,20 @@ final class LayerTrainer {
                         for j in 0..<inputCount {
                             let offset = j * width + base
                             let active = sample.inputCounts[j] > 0
+                            let e = spsp.row(j, chunk: chunk)
                             if let gradientSink {
                                 for k in 0..<n {
-                                    gradientSink[offset + k] = coefficient[k] * (active ? spsp[offset + k] : 0) + regularizer[k] * weights[offset + k]
+                                    gradientSink[offset + k] = coefficient[k] * (active ? e[k] : 0) + regularizer[k] * weights[offset + k]
                                 }
                             }
-                            adamUpdate(weights: weights + offset, spsp: active ? UnsafePointer(spsp + offset) : nil,
-                                       first: first + offset, second: second + offset, coefficient: coefficient,
-                                       regularizer: regularizer, count: n, step: step, sums: sums, squares: squares)
+                            adamUpdate(weights: weights + offset, spsp: active ? UnsafePointer(e) : nil,
+                                       first: adamFirst.row(j, chunk: chunk), second: adamSecond.row(j, chunk: chunk),
+                                       coefficient: coefficient, regularizer: regularizer, count: n, step: step,
+                                       sums: sums, squares: squares)
                         }
                     }
                     }
                   }
-                }
-            }
         }
         guard propagate else { return nil }
         var errors = errorPartials[0]

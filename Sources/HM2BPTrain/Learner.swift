@@ -72,15 +72,14 @@ public final class Learner {
     }
 
     /// Adam's first and second moments of every layer (for checkpoints).
-    public var adamMoments: [([Float], [Float])] { layerTrainers.map { ($0.adamFirst, $0.adamSecond) } }
+    public var adamMoments: [([Float], [Float])] { layerTrainers.map { ($0.adamFirst.rowMajor(), $0.adamSecond.rowMajor()) } }
 
     /// Restores a checkpoint's Adam state; shapes must match the network.
     public func restoreAdam(step: Int, moments: [([Float], [Float])]) {
         precondition(moments.count == layerTrainers.count)
         for (trainer, (first, second)) in zip(layerTrainers, moments) {
-            precondition(first.count == trainer.adamFirst.count && second.count == trainer.adamSecond.count)
-            trainer.adamFirst = first
-            trainer.adamSecond = second
+            trainer.adamFirst.load(rowMajor: first)
+            trainer.adamSecond.load(rowMajor: second)
             trainer.adamStep = step
         }
     }

@@ -38,7 +38,7 @@ final class SPSPKernelTests: XCTestCase {
             let pre = preTimes[j].map { Int32($0) }
             for i in 0..<outputs {
                 let expected = parameters.direct(post: postTimes[i], pre: pre)
-                let actual = Double(trainer.spsp[j * outputs + i])
+                let actual = Double(trainer.spsp.element(j, i))
                 XCTAssertEqual(actual, expected, accuracy: 1e-4 * max(1, abs(expected)), "e[\(i)|\(j)]")
                 if expected > 0.2 { checked += 1 }
             }

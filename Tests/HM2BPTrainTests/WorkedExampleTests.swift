@@ -31,8 +31,8 @@ final class WorkedExampleTests: XCTestCase {
         var config = TrainingConfig()
         config.regularizerLambda = 0
         _ = trainer.backward(sample(delta: 3), layer: &weights, config: config, learningRate: 0, propagate: false)
-        XCTAssertEqual(trainer.spsp[0], 0.614233, accuracy: 1e-5)
-        XCTAssertEqual(trainer.spsp[1], 0.173577, accuracy: 1e-5)
+        XCTAssertEqual(trainer.spsp.element(0, 0), 0.614233, accuracy: 1e-5)
+        XCTAssertEqual(trainer.spsp.element(1, 0), 0.173577, accuracy: 1e-5)
     }
 
     func testExtraSPSPVectors() {
