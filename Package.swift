@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "SpikeData",
             dependencies: [
-                "SpikeModel", "SystemZlib",
+                "SpikeModel", "Kernels", "SystemZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
@@ -79,12 +79,12 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "SpikeModelTests", dependencies: ["SpikeModel"]),
         .testTarget(name: "SpikeDataTests", dependencies: ["SpikeData"]),
-        .testTarget(name: "HM2BPTrainTests", dependencies: ["HM2BPTrain", "SpikeData"]),
+        .testTarget(name: "HM2BPTrainTests", dependencies: ["HM2BPTrain", "SpikeData", "Kernels"]),
         .testTarget(name: "HardwareTargetsTests", dependencies: ["HardwareTargets"]),
-        .testTarget(name: "NeuroImageTests", dependencies: ["NeuroImage"]),
-        .testTarget(name: "CompilerTests", dependencies: ["Compiler", "SpikeData"]),
+        .testTarget(name: "NeuroImageTests", dependencies: ["NeuroImage", "Kernels"]),
+        .testTarget(name: "CompilerTests", dependencies: ["Compiler", "SpikeData", "Kernels"]),
         .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "Compiler"]),
-        .testTarget(name: "VerifyTests", dependencies: ["Verify", "Compiler"]),
+        .testTarget(name: "VerifyTests", dependencies: ["Verify", "Compiler", "Kernels"]),
         .testTarget(name: "hm2bpTests", dependencies: ["hm2bp"]),
     ],
     // Swift 5 mode: the hot loops share raw buffers across Dispatch workers by design, which

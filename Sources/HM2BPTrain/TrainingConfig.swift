@@ -1,3 +1,4 @@
+import Kernels
 import SpikeModel
 
 /// Every HM2-BP hyperparameter. Defaults are the MNIST MLP column of algorithm section 1.3.
@@ -70,18 +71,5 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
                 lateralInhibition: isOutput ? lateralInhibition : 0, weights: weights))
         }
         return Network(constants: constants, layers: layers)
-    }
-}
-
-/// A small, fast, seedable generator (Vigna's SplitMix64) so every run is reproducible.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -70,11 +70,6 @@ public func adamUpdate(
     coefficient c: UnsafePointer<Float>, regularizer r: UnsafePointer<Float>, count n: Int, step: AdamStep,
     sums: UnsafeMutablePointer<Float>, squares: UnsafeMutablePointer<Float>
 ) {
-    if let e {
-        hm2bp_adam_update(w, e, m, v, c, r, n, step.beta1, step.beta2, step.epsilon, step.learningRate,
-                          step.firstCorrection, step.secondCorrection, sums, squares)
-    } else {
-        hm2bp_adam_update_silent(w, m, v, r, n, step.beta1, step.beta2, step.epsilon, step.learningRate,
-                                 step.firstCorrection, step.secondCorrection, sums, squares)
-    }
+    hm2bp_adam_update(w, e, m, v, c, r, n, step.beta1, step.beta2, step.epsilon, step.learningRate,
+                      step.firstCorrection, step.secondCorrection, sums, squares)
 }

@@ -1,3 +1,4 @@
+import Kernels
 /// Eight independent xoshiro256** generators in SIMD lanes, stepped together: the encoder's
 /// uniforms come sixteen at a time without a scalar loop. Lane k takes words 4k … 4k+3 of the
 /// SplitMix64 sequence started at the (seed, stream) key; the key hashes the stream number, so
@@ -6,7 +7,7 @@ public struct Xoshiro256x8: Sendable {
     private var s0: SIMD8<UInt64>, s1: SIMD8<UInt64>, s2: SIMD8<UInt64>, s3: SIMD8<UInt64>
 
     public init(seed: UInt64, stream: UInt64 = 0) {
-        var splitMix = SplitMix64(state: SplitMix64.key(seed: seed, stream: stream))
+        var splitMix = SplitMix64(seed: streamKey(seed: seed, stream: stream))
         var words = [[UInt64]](repeating: [UInt64](repeating: 0, count: 8), count: 4)
         for lane in 0..<8 {
             for word in 0..<4 { words[word][lane] = splitMix.next() }
@@ -27,24 +28,8 @@ public struct Xoshiro256x8: Sendable {
     }
 }
 
-struct SplitMix64 {
-    /// The generator key of (seed, stream): a bijection of the stream for a fixed seed, so
-    /// neighbouring streams (sample indices) start at unrelated points.
-    static func key(seed: UInt64, stream: UInt64) -> UInt64 { mix(mix(seed &+ golden) &+ stream) }
-
-    static let golden: UInt64 = 0x9E37_79B9_7F4A_7C15
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= Self.golden
-        return Self.mix(state)
-    }
-
-    /// The SplitMix64 finalizer: a bijection on UInt64 with full avalanche.
-    static func mix(_ value: UInt64) -> UInt64 {
-        var z = value
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// The generator key of (seed, stream): a bijection of the stream for a fixed seed, so
+/// neighbouring streams (sample indices) start at unrelated points.
+func streamKey(seed: UInt64, stream: UInt64) -> UInt64 {
+    SplitMix64.mix(SplitMix64.mix(seed &+ SplitMix64.increment) &+ stream)
 }

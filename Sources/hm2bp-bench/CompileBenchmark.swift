@@ -1,3 +1,4 @@
+import Kernels
 import Compiler
 import Foundation
 import HardwareTargets
@@ -58,14 +59,8 @@ enum CompileBenchmark {
     }
 
     private static func randomModel(_ widths: [Int], seed: UInt64) -> Model {
-        var state = seed
-        func next() -> Float {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Float((z ^ (z >> 31)) >> 40) / Float(1 << 24) * 2 - 1
-        }
+        var generator = SplitMix64(seed: seed)
+        func next() -> Float { Float(generator.next() >> 40) / Float(1 << 24) * 2 - 1 }
         let layers = (1..<widths.count).map { l in
             DenseLayer(inputCount: widths[l - 1], outputCount: widths[l], threshold: l == widths.count - 1 ? 8 : 20,
                        lateralInhibition: l == widths.count - 1 ? 1 : 0, weights: (0..<(widths[l - 1] * widths[l])).map { _ in next() })

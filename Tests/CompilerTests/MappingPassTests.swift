@@ -1,3 +1,4 @@
+import Kernels
 import NeuroImage
 import XCTest
 @testable import Compiler
@@ -78,7 +79,7 @@ final class MappingPassTests: XCTestCase {
     /// Random destination patterns, squeezed to one entry: whatever merges, every source must
     /// route exactly as before, and the checker must agree.
     func testCompressionIsEquivalentOnRandomTables() {
-        var rng = TestRandom(seed: 11)
+        var rng = SplitMix64(seed: 11)
         for _ in 0..<200 {
             let sources = Int(rng.next() % 64) + 1
             let entries = (0..<sources).compactMap { n -> RouteEntry? in

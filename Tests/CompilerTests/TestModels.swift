@@ -1,3 +1,4 @@
+import Kernels
 import Foundation
 import HardwareTargets
 import SpikeModel
@@ -7,7 +8,7 @@ import SpikeModel
 /// inhibition 1 on the output layer (the MNIST defaults of algorithm section 1.3).
 enum TestModels {
     static func model(_ widths: [Int], seed: UInt64 = 1, constants: NeuronConstants = NeuronConstants()) -> Model {
-        var rng = TestRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let layers = (1..<widths.count).map { l in
             let isOutput = l == widths.count - 1
             return DenseLayer(inputCount: widths[l - 1], outputCount: widths[l], threshold: isOutput ? 8 : 20,
@@ -19,7 +20,7 @@ enum TestModels {
 
     /// Poisson-like rasters: each input fires with its own probability in 0 ... maxRate per step.
     static func rasters(inputs: Int, timeSteps: Int, count: Int, maxRate: Double = 0.2, seed: UInt64 = 5) -> [SpikeRaster] {
-        var rng = TestRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         return (0..<count).map { _ in
             let rates = (0..<inputs).map { _ in Double.random(in: 0...maxRate, using: &rng) }
             var raster = SpikeRaster(neuronCount: inputs, timeSteps: timeSteps)
@@ -48,14 +49,3 @@ enum TestModels {
     }
 }
 
-struct TestRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,3 +1,4 @@
+import Kernels
 import SpikeModel
 import XCTest
 @testable import HM2BPTrain

@@ -1,3 +1,4 @@
+import Kernels
 import XCTest
 @testable import NeuroImage
 
@@ -10,7 +11,7 @@ final class ImageCodecTests: XCTestCase {
     }
 
     func testWeightPackingRoundTripsEveryWidth() {
-        var rng = SplitMix(seed: 3)
+        var rng = SplitMix64(seed: 3)
         for bits in 2...8 {
             let half = 1 << (bits - 1)
             let weights = (0..<101).map { _ in Int8(Int(rng.next() % UInt64(2 * half)) - half) }
@@ -67,7 +68,7 @@ final class ImageCodecTests: XCTestCase {
     func testMutationsAndTruncationsNeverTrap() {
         let image = SampleImage.make()
         let bytes = ImageEncoder.encode(image)
-        var rng = SplitMix(seed: 99)
+        var rng = SplitMix64(seed: 99)
         var outcomes = (valid: 0, rejected: 0)
         func attempt(_ candidate: [UInt8]) {
             if let decoded = try? ImageDecoder.decode(candidate) {

@@ -1,10 +1,11 @@
+import Kernels
 @testable import NeuroImage
 
 /// A small valid image: 6 inputs, a 5-neuron hidden layer split over two cores (3 + 2),
 /// a 3-neuron output layer with lateral inhibition on one core, 5-bit weights.
 enum SampleImage {
     static func make(seed: UInt64 = 7) -> NeuroImage {
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         func weights(_ count: Int) -> [Int8] { (0..<count).map { _ in Int8(Int(rng.next() % 31) - 15) } }
         let rule = NeuronRule(stateBits: 24, weightShift: 4, currentDecay: .shift(3), membraneDecay: .shift(6), refractorySteps: 2)
         let hidden = ImageLayer(inputCount: 6, neuronCount: 5, rule: rule, thresholdBits: 23, weightBits: 5, hasLateralInhibition: false,
@@ -41,14 +42,3 @@ enum SampleImage {
 }
 
 /// Deterministic generator so failures reproduce.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

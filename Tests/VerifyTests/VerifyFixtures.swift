@@ -1,3 +1,4 @@
+import Kernels
 import Compiler
 import Emulator
 import Foundation
@@ -10,7 +11,7 @@ import Verify
 /// A small random model compiled by the real compiler, and a synthetic labelled data set.
 enum VerifyFixtures {
     static func model(seed: UInt64 = 1) -> Model {
-        var random = FixtureRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         func uniform() -> Float { Float(random.next() >> 40) / Float(1 << 24) * 2 - 1 }
         let widths = [30, 40, 10]
         let layers = (1..<widths.count).map { l in
@@ -27,7 +28,7 @@ enum VerifyFixtures {
     }
 
     static func dataset(count: Int, timeSteps: Int = 100) -> EncodedDataset {
-        var random = FixtureRandom(seed: 77)
+        var random = SplitMix64(seed: 77)
         let pixels = (0..<(count * 30)).map { _ in UInt8(truncatingIfNeeded: random.next() % 3 == 0 ? random.next() : 0) }
         let labels = (0..<count).map { _ in UInt8(random.next() % 10) }
         return EncodedDataset(images: LabeledImages(rows: 5, columns: 6, pixels: pixels, labels: labels),
@@ -41,14 +42,3 @@ enum VerifyFixtures {
     }
 }
 
-struct FixtureRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
