@@ -7,6 +7,7 @@ final class ProgressDisplay {
     private let isTerminal = isatty(STDERR_FILENO) != 0
     private var lastDecile = -1
     private var drawn = false
+    private var lastDraw = Date.distantPast
 
     func update(_ p: Trainer.Progress) {
         let fraction = Double(p.samplesDone) / Double(max(1, p.samplesTotal))
@@ -14,6 +15,9 @@ final class ProgressDisplay {
         let figures = String(format: "%d/%d  %.0f samples/s  acc %.1f%%  ETA %@", p.samplesDone, p.samplesTotal,
                              p.samplesPerSecond, p.runningAccuracy * 100, Self.duration(eta))
         if isTerminal {
+            // Redraw at most ten times a second: a terminal is slower than the trainer.
+            guard p.samplesDone == p.samplesTotal || Date().timeIntervalSince(lastDraw) >= 0.1 else { return }
+            lastDraw = Date()
             let width = 30
             let filled = Int(fraction * Double(width))
             let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: max(0, width - filled - 1))
