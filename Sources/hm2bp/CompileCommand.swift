@@ -21,7 +21,7 @@ struct CompileCommand: ParsableCommand {
     var output: String
 
     @Option(name: .long, help: "Training images whose spikes calibrate the scales (0: max-abs scales, no data needed).")
-    var calibrationSamples = 64
+    var calibrationSamples = 32
 
     @Option(name: .long, help: "Data set for calibration (default: the model's own, else mnist).")
     var dataset: String?

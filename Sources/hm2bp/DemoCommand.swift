@@ -37,7 +37,7 @@ struct DemoCommand: ParsableCommand {
             shouldStop: { false })
 
         let image = directory + "/model.emulator.img"
-        print("3/4 compile: fixed point for the emulator target (8-bit weights, calibrated on 64 training images)")
+        print("3/4 compile: fixed point for the emulator target (8-bit weights, calibrated on 32 training images)")
         var compile = try CompileCommand.parse([paths.model, "--target", "emulator", "-o", image])
         try compile.run()
 
