@@ -26,15 +26,18 @@ enum CommandRunner {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
-    /// Runs `hm2bp arguments...` in `directory` with the data mirror and a private data folder.
-    static func run(_ arguments: [String], in directory: String, environment extra: [String: String] = [:]) throws -> CommandResult {
+    /// Runs `hm2bp arguments...` with the data mirror; in `directory` (when given) with a private
+    /// data folder there.
+    static func run(_ arguments: [String], in directory: String? = nil, environment extra: [String: String] = [:]) throws -> CommandResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var environment = ProcessInfo.processInfo.environment
         environment["HM2BP_DATA_MIRROR"] = dataMirror
-        environment["HM2BP_DATA_DIR"] = directory + "/data"
+        if let directory {
+            process.currentDirectoryURL = URL(fileURLWithPath: directory)
+            environment["HM2BP_DATA_DIR"] = directory + "/data"
+        }
         for (key, value) in extra { environment[key] = value }
         process.environment = environment
         let out = Pipe(), err = Pipe()

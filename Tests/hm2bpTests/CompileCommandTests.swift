@@ -2,36 +2,8 @@ import Foundation
 import SpikeModel
 import XCTest
 
-/// Runs the built `hm2bp` binary (next to the test bundle) and captures its output.
-enum CompilerCLI {
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static var binary: URL {
-        let besideBundle = Bundle(for: Marker.self).bundleURL.deletingLastPathComponent().appendingPathComponent("hm2bp")
-        if FileManager.default.isExecutableFile(atPath: besideBundle.path) { return besideBundle }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/debug/hm2bp")
-    }
-
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
-    }
-
+/// Fixtures of the compiler-side command tests (the runner itself is `CommandRunner`).
+enum CommandFixtures {
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("hm2bp-compile-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -50,22 +22,20 @@ enum CompilerCLI {
                           provenance: Provenance(dataset: "mnist", seed: 1))
         try ModelFile.write(model, to: path)
     }
-
-    final class Marker {}
 }
 
 final class CompileCommandTests: XCTestCase {
     func testCompilesForABoardAndReportsCoresAndQuantization() throws {
-        let dir = try CompilerCLI.temporaryDirectory()
+        let dir = try CommandFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = dir.appendingPathComponent("m.hm2bp").path, image = dir.appendingPathComponent("m.img").path
-        try CompilerCLI.writeModel([784, 800, 10], to: model)
-        let run = try CompilerCLI.run(["compile", model, "--target", "hm2bp-nano", "-o", image, "--calibration-samples", "0"])
+        try CommandFixtures.writeModel([784, 800, 10], to: model)
+        let run = try CommandRunner.run(["compile", model, "--target", "hm2bp-nano", "-o", image, "--calibration-samples", "0"])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains("image for target hm2bp-nano"), run.stdout)
         XCTAssertTrue(run.stdout.contains("cores used 8/8"), run.stdout)
         XCTAssertTrue(FileManager.default.fileExists(atPath: image))
-        let json = try CompilerCLI.run(["compile", model, "--target", "emulator", "-o", image, "--calibration-samples", "0", "--json"])
+        let json = try CommandRunner.run(["compile", model, "--target", "emulator", "-o", image, "--calibration-samples", "0", "--json"])
         XCTAssertEqual(json.status, 0, json.stderr)
         let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         XCTAssertEqual(report?["target"] as? String, "emulator")
@@ -77,11 +47,11 @@ final class CompileCommandTests: XCTestCase {
             ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
                 .deletingLastPathComponent().appendingPathComponent("shared/data").path
         try XCTSkipUnless(FileManager.default.fileExists(atPath: mirror + "/mnist"), "no MNIST mirror at \(mirror)")
-        let dir = try CompilerCLI.temporaryDirectory()
+        let dir = try CommandFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = dir.appendingPathComponent("m.hm2bp").path, image = dir.appendingPathComponent("m.img").path
-        try CompilerCLI.writeModel([784, 30, 10], timeSteps: 60, to: model)
-        let run = try CompilerCLI.run(["compile", model, "--target", "hm2bp-micro", "-o", image, "--calibration-samples", "3", "--json"],
+        try CommandFixtures.writeModel([784, 30, 10], timeSteps: 60, to: model)
+        let run = try CommandRunner.run(["compile", model, "--target", "hm2bp-micro", "-o", image, "--calibration-samples", "3", "--json"],
                                       environment: ["HM2BP_DATA_MIRROR": mirror, "HOME": dir.path])
         XCTAssertEqual(run.status, 0, run.stderr)
         let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
@@ -91,11 +61,11 @@ final class CompileCommandTests: XCTestCase {
     }
 
     func testAModelThatDoesNotFitWritesNothingAndNamesEveryViolation() throws {
-        let dir = try CompilerCLI.temporaryDirectory()
+        let dir = try CommandFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = dir.appendingPathComponent("big.hm2bp").path, image = dir.appendingPathComponent("big.img").path
-        try CompilerCLI.writeModel([784, 1600, 200], to: model)
-        let run = try CompilerCLI.run(["compile", model, "--target", "hm2bp-nano", "-o", image, "--calibration-samples", "0"])
+        try CommandFixtures.writeModel([784, 1600, 200], to: model)
+        let run = try CommandRunner.run(["compile", model, "--target", "hm2bp-nano", "-o", image, "--calibration-samples", "0"])
         XCTAssertNotEqual(run.status, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: image), "nothing is written on failure")
         XCTAssertTrue(run.stderr.contains("layer 1: neurons on one core"), run.stderr)
@@ -104,11 +74,11 @@ final class CompileCommandTests: XCTestCase {
     }
 
     func testJSONFailureListsDiagnosticsAndABrokenTargetFileNamesItsField() throws {
-        let dir = try CompilerCLI.temporaryDirectory()
+        let dir = try CommandFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = dir.appendingPathComponent("m.hm2bp").path, image = dir.appendingPathComponent("m.img").path
-        try CompilerCLI.writeModel([784, 1600, 10], to: model)
-        let run = try CompilerCLI.run(["compile", model, "--target", "hm2bp-nano", "-o", image, "--calibration-samples", "0", "--json"])
+        try CommandFixtures.writeModel([784, 1600, 10], to: model)
+        let run = try CommandRunner.run(["compile", model, "--target", "hm2bp-nano", "-o", image, "--calibration-samples", "0", "--json"])
         XCTAssertNotEqual(run.status, 0)
         let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: [[String: Any]]]
         let cores = report?["diagnostics"]?.first { ($0["resource"] as? String)?.hasPrefix("cores") == true }
@@ -119,25 +89,25 @@ final class CompileCommandTests: XCTestCase {
         let text = try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Targets/hm2bp-nano.json").path, encoding: .utf8)
         try text.replacingOccurrences(of: "\"neurons\": 128,", with: "").write(toFile: targetPath, atomically: true, encoding: .utf8)
-        let broken = try CompilerCLI.run(["compile", model, "--target", targetPath, "-o", image, "--calibration-samples", "0"])
+        let broken = try CommandRunner.run(["compile", model, "--target", targetPath, "-o", image, "--calibration-samples", "0"])
         XCTAssertNotEqual(broken.status, 0)
         XCTAssertTrue(broken.stderr.contains("board.json: field core.neurons: missing"), broken.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: image))
     }
 
     func testDamagedModelAndUnknownTargetAreNamed() throws {
-        let dir = try CompilerCLI.temporaryDirectory()
+        let dir = try CommandFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = dir.appendingPathComponent("m.hm2bp").path
-        try CompilerCLI.writeModel([20, 5, 2], to: model)
+        try CommandFixtures.writeModel([20, 5, 2], to: model)
         var bytes = try Data(contentsOf: URL(fileURLWithPath: model))
         bytes[bytes.count - 9] ^= 0xFF
         let damaged = dir.appendingPathComponent("damaged.hm2bp").path
         try bytes.write(to: URL(fileURLWithPath: damaged))
-        let bad = try CompilerCLI.run(["compile", damaged, "-o", dir.appendingPathComponent("x.img").path, "--calibration-samples", "0"])
+        let bad = try CommandRunner.run(["compile", damaged, "-o", dir.appendingPathComponent("x.img").path, "--calibration-samples", "0"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("damaged.hm2bp"), bad.stderr)
-        let unknown = try CompilerCLI.run(["compile", model, "--target", "hm2bp-giga", "-o", dir.appendingPathComponent("x.img").path])
+        let unknown = try CommandRunner.run(["compile", model, "--target", "hm2bp-giga", "-o", dir.appendingPathComponent("x.img").path])
         XCTAssertNotEqual(unknown.status, 0)
         XCTAssertTrue(unknown.stderr.contains("unknown target 'hm2bp-giga'"), unknown.stderr)
     }

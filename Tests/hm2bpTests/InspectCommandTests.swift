@@ -3,29 +3,29 @@ import XCTest
 
 final class InspectCommandTests: XCTestCase {
     func testInspectPrintsWhatCompilePrinted() throws {
-        let dir = try CompilerCLI.temporaryDirectory()
+        let dir = try CommandFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = dir.appendingPathComponent("m.hm2bp").path, image = dir.appendingPathComponent("m.img").path
-        try CompilerCLI.writeModel([100, 40, 10], to: model)
-        let compile = try CompilerCLI.run(["compile", model, "--target", "hm2bp-micro", "-o", image, "--calibration-samples", "0", "--json"])
+        try CommandFixtures.writeModel([100, 40, 10], to: model)
+        let compile = try CommandRunner.run(["compile", model, "--target", "hm2bp-micro", "-o", image, "--calibration-samples", "0", "--json"])
         XCTAssertEqual(compile.status, 0, compile.stderr)
-        let inspect = try CompilerCLI.run(["inspect", image, "--json"])
+        let inspect = try CommandRunner.run(["inspect", image, "--json"])
         XCTAssertEqual(inspect.status, 0, inspect.stderr)
         XCTAssertEqual(inspect.stdout, compile.stdout)
-        let text = try CompilerCLI.run(["inspect", image])
+        let text = try CommandRunner.run(["inspect", image])
         XCTAssertTrue(text.stdout.contains("image for target hm2bp-micro (board): 100-40-10"), text.stdout)
     }
 
     func testDamagedImageIsRejectedNamingTheProblem() throws {
-        let dir = try CompilerCLI.temporaryDirectory()
+        let dir = try CommandFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = dir.appendingPathComponent("m.hm2bp").path, image = dir.appendingPathComponent("m.img").path
-        try CompilerCLI.writeModel([20, 5, 2], to: model)
-        XCTAssertEqual(try CompilerCLI.run(["compile", model, "-o", image, "--calibration-samples", "0"]).status, 0)
+        try CommandFixtures.writeModel([20, 5, 2], to: model)
+        XCTAssertEqual(try CommandRunner.run(["compile", model, "-o", image, "--calibration-samples", "0"]).status, 0)
         var bytes = try Data(contentsOf: URL(fileURLWithPath: image))
         bytes = bytes.prefix(bytes.count - 40)
         try bytes.write(to: URL(fileURLWithPath: image))
-        let run = try CompilerCLI.run(["inspect", image])
+        let run = try CommandRunner.run(["inspect", image])
         XCTAssertNotEqual(run.status, 0)
         XCTAssertTrue(run.stderr.contains("m.img: image file:"), run.stderr)
     }
