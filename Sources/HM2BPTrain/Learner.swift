@@ -33,6 +33,23 @@ public final class Learner {
     /// Trains on one sample and returns what the forward pass saw (before the update).
     @discardableResult
     public func train(input: SpikeRaster, label: Int, boostWeight: Float = 1, learningRate: Float) -> SampleResult {
+        train(input: EncodedSample(input), label: label, boostWeight: boostWeight, learningRate: learningRate)
+    }
+
+    /// A sample's input spikes by step and by neuron; the trainer prepares the next one on the
+    /// idle core while this one trains.
+    public struct EncodedSample: Sendable {
+        public var raster: SpikeRaster
+        public var trains: SpikeTrains
+        public init(_ raster: SpikeRaster) {
+            self.raster = raster
+            trains = SpikeTrains(raster)
+        }
+    }
+
+    @discardableResult
+    public func train(input encoded: EncodedSample, label: Int, boostWeight: Float = 1, learningRate: Float) -> SampleResult {
+        let input = encoded.raster
         let outputs = FloatSimulator.run(network, input: input)
         let last = network.layers.count - 1
         let outputCounts = outputs[last].counts()
@@ -52,7 +69,7 @@ public final class Learner {
         var postTrains = SpikeTrains(perNeuron: outputTimes)
         var lateralFactor = lateral
         for index in stride(from: last, through: 0, by: -1) {
-            let belowTrains = SpikeTrains(index == 0 ? input : outputs[index - 1])
+            let belowTrains = index == 0 ? encoded.trains : SpikeTrains(outputs[index - 1])
             let sample = LayerTrainer.Sample(
                 inputTrains: belowTrains, inputCounts: belowTrains.counts(), postTrains: postTrains, postCounts: postCounts,
                 delta: delta, lateralFactor: lateralFactor)

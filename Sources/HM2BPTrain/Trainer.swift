@@ -103,11 +103,14 @@ public final class Trainer {
             var correctSoFar = 0
             var cost = 0.0
             let reportEvery = max(1, min(500, train.count / 100))
+            let prefetch = SamplePrefetch { Learner.EncodedSample(encoder.encode(self.train.image($0), sampleIndex: $0)) }
+            if let first = state.order.first { prefetch.start(first) }
             for (position, index) in state.order.enumerated() {
-                if shouldStop() { return .interrupted(epochsCompleted: state.epochsCompleted) }
+                if shouldStop() { prefetch.finish(); return .interrupted(epochsCompleted: state.epochsCompleted) }
                 let label = Int(train.labels[index])
-                let result = learner.train(input: encoder.encode(train.image(index), sampleIndex: index), label: label,
-                                           boostWeight: state.boostWeights[index], learningRate: learningRate)
+                let input = prefetch.finish()
+                if position + 1 < state.order.count { prefetch.start(state.order[position + 1]) }
+                let result = learner.train(input: input, label: label, boostWeight: state.boostWeights[index], learningRate: learningRate)
                 correct[index] = result.prediction == label
                 if correct[index] { correctSoFar += 1 }
                 cost += Double(result.cost)
@@ -164,5 +167,31 @@ public final class Trainer {
             let c = Int(labels[i])
             weights[i] *= Float(exp(wrong[c] / total[c] / 20))
         }
+    }
+}
+
+/// Encodes one sample ahead on another thread: training splits each layer over the cores, but its
+/// serial stretches (output layer, bookkeeping) leave a core idle that can prepare the next input.
+final class SamplePrefetch: @unchecked Sendable {
+    private let make: (Int) -> Learner.EncodedSample
+    private let group = DispatchGroup()
+    private var result: Learner.EncodedSample?
+
+    init(_ make: @escaping (Int) -> Learner.EncodedSample) { self.make = make }
+
+    func start(_ index: Int) {
+        group.enter()
+        DispatchQueue.global(qos: .userInitiated).async {
+            self.result = self.make(index)
+            self.group.leave()
+        }
+    }
+
+    /// Waits for the sample started last.
+    @discardableResult
+    func finish() -> Learner.EncodedSample {
+        group.wait()
+        defer { result = nil }
+        return result!
     }
 }

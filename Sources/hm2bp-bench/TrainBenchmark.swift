@@ -10,36 +10,31 @@ import SpikeModel
 /// against OpenBLAS sgemm/sgemv on the same shapes, single-threaded each, in the same run.
 enum TrainBenchmark {
     static func run(_ arguments: [String]) throws {
-        let samples = arguments.first.flatMap(Int.init) ?? 1000
+        let samples = arguments.first.flatMap(Int.init) ?? 2000
         let constants = NeuronConstants()
-        let images = try DataStore().load(.mnist, split: .train, limit: max(samples, 2000))
-        let encoder = PoissonEncoder(timeSteps: constants.timeSteps, seed: 1)
-        let inputs = (0..<images.count).map { encoder.encode(images.image($0), sampleIndex: $0) }
-        let meanInputSpikes = Double(inputs.map(\.totalSpikes).reduce(0, +)) / Double(inputs.count)
+        let store = DataStore()
+        let train = try store.load(.mnist, split: .train, limit: samples)
+        let test = try store.load(.mnist, split: .test)
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, workers \(Parallel.workerCount)")
-        print(String(format: "input: real MNIST, mean %.0f input spikes per sample over T=%d", meanInputSpikes, constants.timeSteps))
 
-        let config = TrainingConfig()
-        let learner = Learner(network: config.initialNetwork(architecture: [784, 800, 10], constants: constants, seed: 1), config: config)
-        for i in 0..<50 { learner.train(input: inputs[i], label: Int(images.labels[i]), learningRate: 0.001) }
-        var start = Date()
-        for i in 0..<samples {
-            let k = (i + 50) % inputs.count
-            learner.train(input: inputs[k], label: Int(images.labels[k]), learningRate: 0.001)
-        }
-        let trainSeconds = Date().timeIntervalSince(start)
-        print(String(format: "train 784-800-10: %d samples in %.2f s = %.0f samples/s", samples, trainSeconds, Double(samples) / trainSeconds))
+        // Training exactly as `hm2bp train` runs it (encoding included), one epoch.
+        let trainer = try Trainer(options: .init(architecture: [784, 800, 10], constants: constants, epochs: 1, seed: 1, dataset: "mnist"),
+                                  train: train, test: test.prefix(10))
+        var record: EpochRecord?
+        _ = try trainer.run(progress: { _ in }, epochCompleted: { epoch, _ in record = epoch }, shouldStop: { false })
+        guard let record else { return }
+        print(String(format: "train 784-800-10: %d real MNIST samples in %.2f s = %.0f samples/s (encoding included)",
+                     samples, record.trainSeconds, record.samplesPerSecond))
 
-        let network = learner.network
-        start = Date()
-        let evaluated = inputs.count
-        Parallel.forEach(Parallel.chunks(of: evaluated, alignment: 1, maximum: 64)) { _, range in
-            for i in range { _ = FloatSimulator.run(network, input: inputs[i], parallel: false) }
-        }
-        let forwardSeconds = Date().timeIntervalSince(start)
-        print(String(format: "forward 784-800-10: %d samples in %.2f s = %.0f samples/s, i.e. 10,000 test images in %.2f s",
-                     evaluated, forwardSeconds, Double(evaluated) / forwardSeconds, 10000 * forwardSeconds / Double(evaluated)))
-        compareWithOpenBLAS(weights: network.layers[0].weights, input: inputs[0], timeSteps: constants.timeSteps)
+        // Forward-only evaluation of all 10,000 test images, encoding included.
+        let report = Evaluator.evaluate(trainer.checkpoint.current.network, on: test,
+                                        encoder: Evaluator.testEncoder(timeSteps: constants.timeSteps, seed: 1))
+        print(String(format: "forward 784-800-10: the 10,000 test images in %.2f s = %.0f samples/s",
+                     report.seconds, Double(report.samples) / report.seconds))
+
+        let encoder = PoissonEncoder(timeSteps: constants.timeSteps, seed: 1)
+        compareWithOpenBLAS(weights: trainer.checkpoint.current.network.layers[0].weights,
+                            input: encoder.encode(train.image(0), sampleIndex: 0), timeSteps: constants.timeSteps)
     }
 
     /// Times `body` as the median of `rounds` runs of `repeats` calls, in seconds per call.
