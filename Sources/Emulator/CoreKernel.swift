@@ -19,6 +19,21 @@ enum CoreKernel {
     }
 
     static func step(_ p: CoreProgram, _ s: CoreState, trace: TraceRow?) {
+        // Recorded steps take the general path, which also writes the trace.
+        if trace == nil {
+            let plan = FusedCoreKernel.plan(p, s)
+            if plan != .none {
+                FusedCoreKernel.step(p, s, plan: plan)
+                s.fusedSteps += 1
+                return
+            }
+        }
+        accumulate(p, s)
+        NeuronUpdate.run(p, s, trace: trace)
+    }
+
+    /// Stores the step's int32 row sums in `s.sums`.
+    static func accumulate(_ p: CoreProgram, _ s: CoreState) {
         let width = p.paddedWidth
         let events = UnsafePointer(s.inbox.pointer)
         let eventCount = s.inboxCount
@@ -62,7 +77,6 @@ enum CoreKernel {
             store(a, sums, start)
             start += 16
         }
-        NeuronUpdate.run(p, s, trace: trace)
     }
 
     @inline(__always)

@@ -42,6 +42,13 @@ final class CoreProgram {
     let paddedWidth: Int
     /// q[a * paddedWidth + k], int8, widened to int32 lanes as rows are added.
     let weights: AlignedBuffer<Int8>
+    /// neuronCount rounded up to whole blocks of 64 (the packed layout's unit).
+    let packedWidth: Int
+    /// The same weights for `FusedCoreKernel`'s 16-bit accumulation: per block of 64 neurons
+    /// starting at n, byte 2i holds neuron n + i and byte 2i + 1 neuron n + 32 + i, as
+    /// q + 128 (0 ... 255). Read as 32 little-endian 16-bit words w, `w >> 8` is the high
+    /// neuron's offset weight and the low neuron's is recovered from the word sums once per step.
+    let packedWeights: AlignedBuffer<UInt8>
     /// theta_i and L_i fit B <= 32 bits, so int32.
     let thresholds: AlignedBuffer<Int32>
     let laterals: AlignedBuffer<Int32>
@@ -85,6 +92,16 @@ final class CoreProgram {
                     row[k] = w
                     perNeuronBound[k] += deliveries * Int64(w.magnitude)
                 }
+            }
+        }
+        packedWidth = (core.neuronCount + 63) / 64 * 64
+        packedWeights = AlignedBuffer(count: core.axonCount * packedWidth, value: 128)
+        let packed = packedWeights.pointer, packedRow = packedWidth
+        for a in 0..<core.axonCount {
+            for k in 0..<core.neuronCount {
+                let lane = k % 64
+                let byte = lane < 32 ? 2 * lane : 2 * (lane - 32) + 1
+                packed[a * packedRow + k - lane + byte] = UInt8(truncatingIfNeeded: Int(rows[a * width + k]) + 128)
             }
         }
         let largestRowSum = perNeuronBound.max() ?? 0

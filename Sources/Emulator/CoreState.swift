@@ -10,6 +10,8 @@ final class CoreState {
     let firedLast: AlignedBuffer<Int32>
     /// The step's int32 row sums, written by `CoreKernel` for `NeuronUpdate`.
     let sums: AlignedBuffer<Int32>
+    /// The step's offset row sums in `CoreProgram.packedWeights`' units, written by `FusedCoreKernel`.
+    let packedSums: AlignedBuffer<UInt16>
     /// Local indices of the neurons that fired this step, ascending.
     let spikes: AlignedBuffer<Int32>
     var spikeCount = 0
@@ -20,13 +22,15 @@ final class CoreState {
     var inboxCount = 0
     var nextInbox: AlignedBuffer<Int32>
     var nextInboxCount = 0
-    var spikeCounts: [Int32]
+    let spikeCounts: AlignedBuffer<Int32>
     /// An upper bound on every |c| and |u| of the core after the last step (0 after a reset;
     /// `unknownBound` when the last step did not compute one). `NarrowNeuronUpdate` uses it
     /// to prove a step cannot saturate.
     var stateBound: Int64 = 0
     static let unknownBound = Int64(1) << 40
     var saturations = 0
+    /// Steps of this sample that ran on `FusedCoreKernel` (the tests check the path is taken).
+    var fusedSteps = 0
     var droppedSpikes = 0
     var axonEvents = 0
 
@@ -38,17 +42,18 @@ final class CoreState {
         // 8 spare entries: spike extraction stores 8 lanes at a time past the last spike.
         spikes = AlignedBuffer(count: program.paddedWidth + 8)
         sums = AlignedBuffer(count: program.paddedWidth)
+        packedSums = AlignedBuffer(count: program.packedWidth)
         inbox = AlignedBuffer(count: inboxCapacity)
         nextInbox = AlignedBuffer(count: inboxCapacity)
-        spikeCounts = [Int32](repeating: 0, count: program.neuronCount)
+        spikeCounts = AlignedBuffer(count: program.neuronCount)
     }
 
     /// Every state variable back to 0 before step 0 (docs/fixed-point.md section 1).
     func reset() {
         current.fill(0); membrane.fill(0); refractory.fill(0); firedLast.fill(0)
         spikeCount = 0; lastSpikeCount = 0; inboxCount = 0; nextInboxCount = 0
-        for k in spikeCounts.indices { spikeCounts[k] = 0 }
-        saturations = 0; droppedSpikes = 0; axonEvents = 0; stateBound = 0
+        spikeCounts.fill(0)
+        saturations = 0; droppedSpikes = 0; axonEvents = 0; stateBound = 0; fusedSteps = 0
     }
 
     /// The events that arrived during the last step become this step's input.

@@ -44,8 +44,20 @@ public final class Emulator: @unchecked Sendable {
     /// One worker's mutable state for all cores, reused sample after sample.
     public final class Workspace {
         let states: [CoreState]
+        /// Per core, the next inbox and its fill count while the routers forward one step.
+        let inboxes: UnsafeMutablePointer<UnsafeMutablePointer<Int32>>
+        let inboxCounts: UnsafeMutablePointer<Int>
         init(_ emulator: Emulator) {
             states = emulator.cores.map { CoreState(program: $0, inboxCapacity: emulator.inboxCapacity[$0.index]) }
+            inboxes = .allocate(capacity: max(states.count, 1))
+            inboxes.initialize(repeating: states.first?.nextInbox.pointer ?? UnsafeMutablePointer(bitPattern: 64)!, count: max(states.count, 1))
+            inboxCounts = .allocate(capacity: max(states.count, 1))
+            inboxCounts.initialize(repeating: 0, count: max(states.count, 1))
+        }
+
+        deinit {
+            inboxes.deallocate()
+            inboxCounts.deallocate()
         }
     }
 

@@ -15,6 +15,7 @@ extension Emulator {
             : []
         var synapticEvents = 0
         var inputDropped = 0
+        let inboxes = workspace.inboxes, inboxCounts = workspace.inboxCounts
         for t in 0..<steps {
             for (c, program) in cores.enumerated() {
                 let state = states[c]
@@ -31,32 +32,57 @@ extension Emulator {
                 }
                 state.axonEvents += state.inboxCount
                 synapticEvents += state.inboxCount * program.neuronCount
-                for k in 0..<state.spikeCount { state.spikeCounts[Int(state.spikes.pointer[k])] += 1 }
+                let counts = state.spikeCounts.pointer, spikes = state.spikes.pointer
+                for k in 0..<state.spikeCount { counts[Int(spikes[k])] += 1 }
                 if recordSpikes { coreRasters[c].appendStep(UnsafeBufferPointer(start: state.spikes.pointer, count: state.spikeCount)) }
+            }
+            // Every next inbox is empty here (advanceInbox); the routers fill them through
+            // raw pointers and counts, written back once per step.
+            for (c, state) in states.enumerated() {
+                inboxes[c] = state.nextInbox.pointer
+                inboxCounts[c] = 0
             }
             for (c, router) in routers.enumerated() {
                 let state = states[c]
-                state.droppedSpikes += forward(UnsafeBufferPointer(start: state.spikes.pointer, count: state.spikeCount), router, states)
+                state.droppedSpikes += forward(UnsafeBufferPointer(start: state.spikes.pointer, count: state.spikeCount), router,
+                                               inboxes: inboxes, counts: inboxCounts)
             }
-            input.firing(at: t).withUnsafeBufferPointer { inputDropped += forward($0, inputRouter, states) }
+            input.firing(at: t).withUnsafeBufferPointer { inputDropped += forward($0, inputRouter, inboxes: inboxes, counts: inboxCounts) }
+            for (c, state) in states.enumerated() { state.nextInboxCount = inboxCounts[c] }
         }
         return collect(states, synapticEvents: synapticEvents, inputDropped: inputDropped,
                        coreRasters: recordSpikes ? coreRasters : nil, traces: traces)
     }
 
-    /// Sends source spikes (ascending) through one router; returns how many the budget dropped.
+    /// Sends source spikes (ascending) through one router into the inboxes (`counts[c]` entries
+    /// filled on core c); returns how many the budget dropped.
     @inline(__always)
-    func forward(_ sources: UnsafeBufferPointer<Int32>, _ router: RouterProgram, _ states: [CoreState]) -> Int {
+    func forward(_ sources: UnsafeBufferPointer<Int32>, _ router: RouterProgram,
+                 inboxes: UnsafeMutablePointer<UnsafeMutablePointer<Int32>>, counts: UnsafeMutablePointer<Int>) -> Int {
         let forwarded = router.spikeBudget == 0 ? sources.count : min(sources.count, router.spikeBudget)
         router.starts.withUnsafeBufferPointer { starts in
             router.cores.withUnsafeBufferPointer { cores in
                 router.axons.withUnsafeBufferPointer { axons in
+                    if let core = router.singleCore {
+                        // One target core: its count stays in a register.
+                        let inbox = inboxes[core]
+                        var count = counts[core]
+                        for k in 0..<forwarded {
+                            let n = Int(sources[k])
+                            for d in Int(starts[n])..<Int(starts[n + 1]) {
+                                inbox[count] = axons[d]
+                                count += 1
+                            }
+                        }
+                        counts[core] = count
+                        return
+                    }
                     for k in 0..<forwarded {
                         let n = Int(sources[k])
                         for d in Int(starts[n])..<Int(starts[n + 1]) {
-                            let target = states[Int(cores[d])]
-                            target.nextInbox.pointer[target.nextInboxCount] = axons[d]
-                            target.nextInboxCount += 1
+                            let core = Int(cores[d])
+                            inboxes[core][counts[core]] = axons[d]
+                            counts[core] += 1
                         }
                     }
                 }
@@ -70,12 +96,12 @@ extension Emulator {
         var neuronCounts = image.layers.map { [Int32](repeating: 0, count: $0.neuronCount) }
         var saturations = [Int](repeating: 0, count: image.layers.count)
         for (c, program) in cores.enumerated() {
-            for k in 0..<program.neuronCount { neuronCounts[program.layer][program.firstNeuron + k] = states[c].spikeCounts[k] }
+            for k in 0..<program.neuronCount { neuronCounts[program.layer][program.firstNeuron + k] = states[c].spikeCounts.pointer[k] }
             saturations[program.layer] += states[c].saturations
         }
         var outputs = [Int32](repeating: 0, count: image.outputCount)
         for entry in image.outputMap {
-            for j in 0..<entry.count { outputs[entry.firstOutput + j] = states[entry.core].spikeCounts[entry.firstNeuron + j] }
+            for j in 0..<entry.count { outputs[entry.firstOutput + j] = states[entry.core].spikeCounts.pointer[entry.firstNeuron + j] }
         }
         var result = SampleResult(
             outputCounts: outputs, prediction: predictedClass(counts: outputs), neuronCounts: neuronCounts, saturations: saturations,

@@ -11,6 +11,9 @@ struct RouterProgram {
     let starts: [Int32]
     let cores: [Int32]
     let axons: [Int32]
+    /// The core every destination is on, when there is exactly one (the emulator then keeps
+    /// that core's inbox count in a register while forwarding).
+    let singleCore: Int?
 
     init(table: RoutingTable, sourceCount: Int) {
         spikeBudget = table.spikeBudget
@@ -27,6 +30,7 @@ struct RouterProgram {
         self.starts = starts
         self.cores = cores
         self.axons = axons
+        singleCore = Set(cores).count == 1 ? Int(cores[0]) : nil
     }
 
     /// How many destinations land on each axon of every core, counting each source once:

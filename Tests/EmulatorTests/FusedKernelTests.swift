@@ -1,0 +1,83 @@
+import NeuroImage
+import SpikeModel
+import XCTest
+@testable import Emulator
+
+/// `FusedCoreKernel` (16-bit packed accumulation, or int32 sums above 257 events, and the
+/// saturation-free update) must give exactly the scalar kernel's results. The recording here
+/// is spikes only, because recorded states take the general path; every case also checks that
+/// the fused path really ran, and the saturating cases that the general path did too.
+final class FusedKernelTests: XCTestCase {
+    struct Case {
+        var name: String
+        var widths: [Int]
+        var stateBits = 32
+        var shift = 10
+        var decays: (Decay, Decay) = (.shift(3), .shift(6))
+        var refractory = 2
+        var lateral: [Bool] = [false, false]
+        var splits: [[Int]?] = [nil, nil]
+        var budgets: [Int] = []
+        var inputBudget = 0
+        /// Chance in percent that an input axon fires at a step.
+        var inputPercent: UInt64 = 6
+        var weightBias = 40
+        var thresholdScale: Int64 = 8
+        /// Whether some steps must fall back (saturation or a drive above 2^30).
+        var expectsGeneralSteps = false
+    }
+
+    func testFusedPathsMatchTheScalarKernel() throws {
+        let cases = [
+            // 800 neurons: packed tiles of 5, 3 blocks (832 = 2 * 320 + 192), a 16-lane tail.
+            Case(name: "784-800-10 shape", widths: [784, 800, 10]),
+            // 400 axons at 90 %: about 360 events per step, above the 16-bit limit of 257.
+            Case(name: "dense int32 sums", widths: [400, 130, 10], shift: 4, inputPercent: 90, weightBias: 0, thresholdScale: 2),
+            // Lateral inhibition on both layers, odd widths (1-block tiles and tails).
+            Case(name: "lateral", widths: [50, 200, 30], lateral: [true, true]),
+            // Narrow state: saturating steps fall back, the others run fused.
+            Case(name: "saturating", widths: [60, 96, 12], stateBits: 16, shift: 2, thresholdScale: 64, expectsGeneralSteps: true),
+            // Split layers with spike budgets on every router and the input map; long refractory.
+            Case(name: "split with budgets", widths: [120, 200, 24], refractory: 5, splits: [[100, 60, 40], [7, 17]],
+                 budgets: [3, 5, 2, 4, 4], inputBudget: 12),
+            // k = 0 (decay to zero) and k = 1, no refractory period.
+            Case(name: "shift 0 and 1", widths: [40, 48, 16], decays: (.shift(0), .shift(1)), refractory: 0),
+        ]
+        var random = TestRandom(seed: 29)
+        for c in cases {
+            var layers: [TestLayer] = []
+            for l in 1..<c.widths.count {
+                let rule = NeuronRule(stateBits: c.stateBits, weightShift: c.shift, currentDecay: c.decays.0, membraneDecay: c.decays.1,
+                                      refractorySteps: c.refractory)
+                let (fanIn, width) = (c.widths[l - 1], c.widths[l])
+                let weights = (0..<(fanIn * width)).map { _ in Int8(truncatingIfNeeded: Int(random.next() % 256) - 128 + c.weightBias) }
+                let top = (Int64(1) << (c.stateBits - 1)) - 1
+                let reach = min(top / 2, (Int64(fanIn) * c.thresholdScale) << c.shift)
+                let thresholds = (0..<width).map { _ in Int64(random.next() % UInt64(reach)) + 1 }
+                let laterals = (0..<width).map { _ in c.lateral[l - 1] ? -Int64(random.next() % 4096) : 0 }
+                layers.append(TestLayer(reference: FixedPointLayer(rule: rule, axonCount: fanIn, neuronCount: width, weights: weights,
+                                                                   thresholds: thresholds, laterals: laterals),
+                                        lateral: c.lateral[l - 1], split: c.splits[l - 1]))
+            }
+            let steps = 80
+            let image = TestImages.make(inputCount: c.widths[0], layers: layers, timeSteps: steps, budgets: c.budgets, inputBudget: c.inputBudget)
+            var input: [[Int32]] = []
+            for _ in 0..<steps { input.append((0..<Int32(c.widths[0])).filter { _ in random.next() % 100 < c.inputPercent }) }
+            let raster = TestImages.raster(input, neurons: c.widths[0])
+            let emulator = Emulator(image: image)
+            XCTAssertTrue(emulator.allCoresVectorized, c.name)
+            let workspace = emulator.makeWorkspace()
+            let fused = try emulator.run(raster, recording: .spikes, workspace: workspace)
+            let scalar = try Emulator(image: image, vectorize: false).run(raster, recording: .spikes)
+            XCTAssertEqual(fused, scalar, "\(c.name): the fused and scalar kernels differ")
+            XCTAssertGreaterThan(fused.layerSpikeTotals.min() ?? 0, 0, "\(c.name): every layer should fire")
+            let fusedSteps = workspace.states.map(\.fusedSteps)
+            XCTAssertGreaterThan(fusedSteps.min() ?? 0, 0, "\(c.name): every core should take the fused path")
+            if c.expectsGeneralSteps {
+                XCTAssertGreaterThan(fused.saturations.reduce(0, +), 0, "\(c.name) should saturate")
+                XCTAssertLessThan(fusedSteps.reduce(0, +), workspace.states.count * (steps - 1), "\(c.name): saturating steps must fall back")
+            }
+            if !c.budgets.isEmpty { XCTAssertGreaterThan(fused.droppedSpikes.reduce(0, +), 0, "\(c.name): budgets should drop spikes") }
+        }
+    }
+}
