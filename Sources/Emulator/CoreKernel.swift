@@ -35,7 +35,7 @@ enum CoreKernel {
     /// Stores the step's int32 row sums in `s.sums`.
     static func accumulate(_ p: CoreProgram, _ s: CoreState) {
         let width = p.paddedWidth
-        let events = UnsafePointer(s.inbox.pointer)
+        let events = UnsafePointer(s.inbox)
         let eventCount = s.inboxCount
         let weights = UnsafePointer(p.weights.pointer)
         let sums = s.sums.pointer

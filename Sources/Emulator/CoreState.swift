@@ -12,15 +12,21 @@ final class CoreState {
     let sums: AlignedBuffer<Int32>
     /// The step's offset row sums in `CoreProgram.packedWeights`' units, written by `FusedCoreKernel`.
     let packedSums: AlignedBuffer<UInt16>
+    /// 1 where the neuron fired this step, else 0, one byte each, packedWidth long (a whole
+    /// number of 64-byte words; the bytes past paddedWidth stay 0).
+    let firedBytes: AlignedBuffer<UInt8>
     /// Local indices of the neurons that fired this step, ascending.
     let spikes: AlignedBuffer<Int32>
     var spikeCount = 0
     /// Spikes at the previous step (n_i of the lateral term is this minus firedLast[i]).
     var lastSpikeCount = 0
     /// Axon events delivered for the step being computed, and those arriving for the next.
-    var inbox: AlignedBuffer<Int32>
+    /// Two buffers; `inbox` and `nextInbox` point into them and trade places every step
+    /// (raw pointers, so the swap costs no reference counting).
+    private let inboxStorage: (AlignedBuffer<Int32>, AlignedBuffer<Int32>)
+    private(set) var inbox: UnsafeMutablePointer<Int32>
     var inboxCount = 0
-    var nextInbox: AlignedBuffer<Int32>
+    private(set) var nextInbox: UnsafeMutablePointer<Int32>
     var nextInboxCount = 0
     let spikeCounts: AlignedBuffer<Int32>
     /// An upper bound on every |c| and |u| of the core after the last step (0 after a reset;
@@ -43,8 +49,10 @@ final class CoreState {
         spikes = AlignedBuffer(count: program.paddedWidth + 8)
         sums = AlignedBuffer(count: program.paddedWidth)
         packedSums = AlignedBuffer(count: program.packedWidth)
-        inbox = AlignedBuffer(count: inboxCapacity)
-        nextInbox = AlignedBuffer(count: inboxCapacity)
+        firedBytes = AlignedBuffer(count: program.packedWidth)
+        inboxStorage = (AlignedBuffer(count: inboxCapacity), AlignedBuffer(count: inboxCapacity))
+        inbox = inboxStorage.0.pointer
+        nextInbox = inboxStorage.1.pointer
         spikeCounts = AlignedBuffer(count: program.neuronCount)
     }
 

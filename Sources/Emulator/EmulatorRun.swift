@@ -16,39 +16,48 @@ extension Emulator {
         var synapticEvents = 0
         var inputDropped = 0
         let inboxes = workspace.inboxes, inboxCounts = workspace.inboxCounts
+        let coreCount = cores.count, coreRefs = self.coreRefs, routerRefs = self.routerRefs, stateRefs = workspace.stateRefs
         for t in 0..<steps {
-            for (c, program) in cores.enumerated() {
-                let state = states[c]
-                state.advanceInbox()
-                let row = traces.isEmpty ? nil : CoreKernel.TraceRow(membrane: traces[c].membrane.pointer + t * program.paddedWidth,
-                                                                      current: traces[c].current.pointer + t * program.paddedWidth)
-                if t == 0 {
-                    // Step 2 of the contract: at t = 0 only the decays happen.
-                    ScalarCoreKernel.step(program, state, t: 0, trace: row)
-                } else if program.usesVectorKernel {
-                    CoreKernel.step(program, state, trace: row)
-                } else {
-                    ScalarCoreKernel.step(program, state, t: t, trace: row)
+            for c in 0..<coreCount {
+                coreRefs[c]._withUnsafeGuaranteedRef { program in
+                    stateRefs[c]._withUnsafeGuaranteedRef { state in
+                        state.advanceInbox()
+                        let row = traces.isEmpty ? nil : CoreKernel.TraceRow(membrane: traces[c].membrane.pointer + t * program.paddedWidth,
+                                                                              current: traces[c].current.pointer + t * program.paddedWidth)
+                        if t == 0 && row == nil {
+                            // Step 2 of the contract: at t = 0 only the decays happen, and the decay
+                            // of the reset state (all 0) is 0: nothing changes and nothing fires.
+                            state.spikeCount = 0
+                        } else if t == 0 {
+                            ScalarCoreKernel.step(program, state, t: 0, trace: row)
+                        } else if program.usesVectorKernel {
+                            CoreKernel.step(program, state, trace: row)
+                        } else {
+                            ScalarCoreKernel.step(program, state, t: t, trace: row)
+                        }
+                        state.axonEvents += state.inboxCount
+                        synapticEvents += state.inboxCount * program.neuronCount
+                        let counts = state.spikeCounts.pointer, spikes = state.spikes.pointer
+                        for k in 0..<state.spikeCount { counts[Int(spikes[k])] += 1 }
+                        if recordSpikes { coreRasters[c].appendStep(UnsafeBufferPointer(start: spikes, count: state.spikeCount)) }
+                        // The next inbox is empty now; the routers fill it through these.
+                        inboxes[c] = state.nextInbox
+                        inboxCounts[c] = 0
+                    }
                 }
-                state.axonEvents += state.inboxCount
-                synapticEvents += state.inboxCount * program.neuronCount
-                let counts = state.spikeCounts.pointer, spikes = state.spikes.pointer
-                for k in 0..<state.spikeCount { counts[Int(spikes[k])] += 1 }
-                if recordSpikes { coreRasters[c].appendStep(UnsafeBufferPointer(start: state.spikes.pointer, count: state.spikeCount)) }
             }
-            // Every next inbox is empty here (advanceInbox); the routers fill them through
-            // raw pointers and counts, written back once per step.
-            for (c, state) in states.enumerated() {
-                inboxes[c] = state.nextInbox.pointer
-                inboxCounts[c] = 0
+            for c in 0..<coreCount {
+                stateRefs[c]._withUnsafeGuaranteedRef { state in
+                    routerRefs[c]._withUnsafeGuaranteedRef { router in
+                        state.droppedSpikes += forward(UnsafeBufferPointer(start: state.spikes.pointer, count: state.spikeCount), router,
+                                                       inboxes: inboxes, counts: inboxCounts)
+                    }
+                }
             }
-            for (c, router) in routers.enumerated() {
-                let state = states[c]
-                state.droppedSpikes += forward(UnsafeBufferPointer(start: state.spikes.pointer, count: state.spikeCount), router,
-                                               inboxes: inboxes, counts: inboxCounts)
+            routerRefs[coreCount]._withUnsafeGuaranteedRef { router in
+                input.firing(at: t).withUnsafeBufferPointer { inputDropped += forward($0, router, inboxes: inboxes, counts: inboxCounts) }
             }
-            input.firing(at: t).withUnsafeBufferPointer { inputDropped += forward($0, inputRouter, inboxes: inboxes, counts: inboxCounts) }
-            for (c, state) in states.enumerated() { state.nextInboxCount = inboxCounts[c] }
+            for c in 0..<coreCount { stateRefs[c]._withUnsafeGuaranteedRef { $0.nextInboxCount = inboxCounts[c] } }
         }
         return collect(states, synapticEvents: synapticEvents, inputDropped: inputDropped,
                        coreRasters: recordSpikes ? coreRasters : nil, traces: traces)
@@ -60,31 +69,31 @@ extension Emulator {
     func forward(_ sources: UnsafeBufferPointer<Int32>, _ router: RouterProgram,
                  inboxes: UnsafeMutablePointer<UnsafeMutablePointer<Int32>>, counts: UnsafeMutablePointer<Int>) -> Int {
         let forwarded = router.spikeBudget == 0 ? sources.count : min(sources.count, router.spikeBudget)
-        router.starts.withUnsafeBufferPointer { starts in
-            router.cores.withUnsafeBufferPointer { cores in
-                router.axons.withUnsafeBufferPointer { axons in
-                    if let core = router.singleCore {
-                        // One target core: its count stays in a register.
-                        let inbox = inboxes[core]
-                        var count = counts[core]
-                        for k in 0..<forwarded {
-                            let n = Int(sources[k])
-                            for d in Int(starts[n])..<Int(starts[n + 1]) {
-                                inbox[count] = axons[d]
-                                count += 1
-                            }
-                        }
-                        counts[core] = count
-                        return
+        let starts = router.startsBuffer.pointer, cores = router.coresBuffer.pointer, axons = router.axonsBuffer.pointer
+        if let core = router.singleCore {
+            // One target core: its count stays in a register.
+            let inbox = inboxes[core]
+            var count = counts[core]
+            if router.oneToOne {
+                for k in 0..<forwarded { inbox[count + k] = axons[Int(sources[k])] }
+                counts[core] = count + forwarded
+            } else {
+                for k in 0..<forwarded {
+                    let n = Int(sources[k])
+                    for d in Int(starts[n])..<Int(starts[n + 1]) {
+                        inbox[count] = axons[d]
+                        count += 1
                     }
-                    for k in 0..<forwarded {
-                        let n = Int(sources[k])
-                        for d in Int(starts[n])..<Int(starts[n + 1]) {
-                            let core = Int(cores[d])
-                            inboxes[core][counts[core]] = axons[d]
-                            counts[core] += 1
-                        }
-                    }
+                }
+                counts[core] = count
+            }
+        } else {
+            for k in 0..<forwarded {
+                let n = Int(sources[k])
+                for d in Int(starts[n])..<Int(starts[n + 1]) {
+                    let core = Int(cores[d])
+                    inboxes[core][counts[core]] = axons[d]
+                    counts[core] += 1
                 }
             }
         }

@@ -40,8 +40,9 @@ enum FusedCoreKernel {
     }
 
     /// Steps of up to this many events accumulate in 16-bit lanes: an offset weight is at most
-    /// 255, and 255 * 257 = 65535.
-    static let maxPackedEvents = 257
+    /// 255, so every lane's offset sum is at most 255 * 255 < 2^16, and the true sum
+    /// (offset sum - 128 * events) lies in [-128 * 255, 127 * 255], inside int16.
+    static let maxPackedEvents = 255
     typealias Word = SIMD32<UInt16>
 
     /// The step's offset row sums (sum of q + 128 over the events) in `s.packedSums`, from
@@ -50,10 +51,11 @@ enum FusedCoreKernel {
     /// with tiles of 5, 3 and 1 blocks kept in registers across the step's events.
     static func accumulatePacked(_ p: CoreProgram, _ s: CoreState) {
         let width = p.packedWidth
-        let events = UnsafePointer(s.inbox.pointer)
+        let events = UnsafePointer(s.inbox)
         let eventCount = s.inboxCount
         let weights = UnsafeRawPointer(p.packedWeights.pointer)
         let sums = s.packedSums.pointer
+        let offset = Word(repeating: UInt16(truncatingIfNeeded: 128 * eventCount))
         var o = 0
         while o + 320 <= width {
             var w0 = Word(), w1 = Word(), w2 = Word(), w3 = Word(), w4 = Word()
@@ -65,8 +67,8 @@ enum FusedCoreKernel {
                 w0 &+= x0; h0 &+= high(x0); w1 &+= x1; h1 &+= high(x1); w2 &+= x2; h2 &+= high(x2)
                 w3 &+= x3; h3 &+= high(x3); w4 &+= x4; h4 &+= high(x4)
             }
-            store(w0, h0, sums + o); store(w1, h1, sums + o + 64); store(w2, h2, sums + o + 128)
-            store(w3, h3, sums + o + 192); store(w4, h4, sums + o + 256)
+            store(w0, h0, offset, sums + o); store(w1, h1, offset, sums + o + 64); store(w2, h2, offset, sums + o + 128)
+            store(w3, h3, offset, sums + o + 192); store(w4, h4, offset, sums + o + 256)
             o += 320
         }
         while o + 192 <= width {
@@ -76,7 +78,7 @@ enum FusedCoreKernel {
                 let x0 = row.load(as: Word.self), x1 = (row + 64).load(as: Word.self), x2 = (row + 128).load(as: Word.self)
                 w0 &+= x0; h0 &+= high(x0); w1 &+= x1; h1 &+= high(x1); w2 &+= x2; h2 &+= high(x2)
             }
-            store(w0, h0, sums + o); store(w1, h1, sums + o + 64); store(w2, h2, sums + o + 128)
+            store(w0, h0, offset, sums + o); store(w1, h1, offset, sums + o + 64); store(w2, h2, offset, sums + o + 128)
             o += 192
         }
         while o < width {
@@ -85,7 +87,7 @@ enum FusedCoreKernel {
                 let x = (weights + (Int(events[e]) &* width &+ o)).load(as: Word.self)
                 w &+= x; h &+= high(x)
             }
-            store(w, h, sums + o)
+            store(w, h, offset, sums + o)
             o += 64
         }
     }
@@ -95,13 +97,15 @@ enum FusedCoreKernel {
     @inline(__always)
     static func high(_ x: Word) -> Word { Word(lowHalf: x.lowHalf &>> 8, highHalf: x.highHalf &>> 8) }
 
-    /// One block's sums in neuron order. The word sums are (low sums) + 256 * (high sums)
-    /// mod 2^16, and the low sums fit 16 bits, so subtracting 256 * (high sums) recovers them.
+    /// One block's true sums (as int16 bit patterns) in neuron order. The word sums are
+    /// (low offset sums) + 256 * (high offset sums) mod 2^16, and the low offset sums fit 16
+    /// bits, so subtracting 256 * (high offset sums) recovers them; subtracting 128 * events
+    /// (mod 2^16) then leaves the true sums, which fit int16 (see `maxPackedEvents`).
     @inline(__always)
-    static func store(_ words: Word, _ high: Word, _ out: UnsafeMutablePointer<UInt16>) {
+    static func store(_ words: Word, _ high: Word, _ offset: Word, _ out: UnsafeMutablePointer<UInt16>) {
         let shifted = Word(lowHalf: high.lowHalf &<< 8, highHalf: high.highHalf &<< 8)
-        UnsafeMutableRawPointer(out).storeBytes(of: words &- shifted, as: Word.self)
-        UnsafeMutableRawPointer(out + 32).storeBytes(of: high, as: Word.self)
+        UnsafeMutableRawPointer(out).storeBytes(of: words &- shifted &- offset, as: Word.self)
+        UnsafeMutableRawPointer(out + 32).storeBytes(of: high &- offset, as: Word.self)
     }
 
     /// Steps 1 and 3 to 7 of docs/fixed-point.md section 3, 16 neurons per iteration, from the
@@ -109,9 +113,8 @@ enum FusedCoreKernel {
     @inline(__always)
     static func update(_ p: CoreProgram, _ s: CoreState, narrowSums: Bool, lateral: Bool) {
         let c = s.current.pointer, u = s.membrane.pointer, r = s.refractory.pointer, firedLast = s.firedLast.pointer
-        let thresholds = p.thresholds.pointer, laterals = p.laterals.pointer, spikes = s.spikes.pointer
+        let thresholds = p.thresholds.pointer, laterals = p.laterals.pointer, spikes = s.spikes.pointer, firedBytes = s.firedBytes.pointer
         let sums = s.sums.pointer, packedSums = UnsafeRawPointer(s.packedSums.pointer)
-        let offset = Lane(repeating: Int32(128 * s.inboxCount))
         let shift = Int32(p.weightShift)
         // k = 0 is bias 0, shift 0: x - x = 0, the contract's decay to 0.
         let cBias = Lane(repeating: Int32(p.currentDecay.bias)), cShift = Int32(p.currentDecay.shift)
@@ -123,7 +126,7 @@ enum FusedCoreKernel {
         var spikeCount = 0
         var o = 0
         while o < p.paddedWidth {
-            let sum = narrowSums ? widen((packedSums + 2 * o).load(as: SIMD16<UInt16>.self)) &- offset : NarrowNeuronUpdate.load(sums, o)
+            let sum = narrowSums ? widen((packedSums + 2 * o).load(as: SIMD16<Int16>.self)) : NarrowNeuronUpdate.load(sums, o)
             var drive = sum &<< shift
             if lateral { drive &+= (lateralCount &- NarrowNeuronUpdate.load(firedLast, o)) &* NarrowNeuronUpdate.load(laterals, o) }
             let c0 = NarrowNeuronUpdate.load(c, o), u0 = NarrowNeuronUpdate.load(u, o)
@@ -140,32 +143,40 @@ enum FusedCoreKernel {
             NarrowNeuronUpdate.store(current, c, o)
             NarrowNeuronUpdate.store(membrane, u, o)
             NarrowNeuronUpdate.store(left, r, o)
-            // x ^ (x >> 31) is |x| or |x| - 1; OR-ing them bounds the magnitudes (+1 below).
-            magnitudes |= (current ^ (current &>> 31)) | (membrane ^ (membrane &>> 31))
+            // |x| as a compare and select (one vpabsd; no lane here is -2^31), OR-ed: a bound
+            // on every magnitude.
+            magnitudes |= current.replacing(with: zero &- current, where: current .< zero)
+                | membrane.replacing(with: zero &- membrane, where: membrane .< zero)
             let fired = spike & one
             if lateral { NarrowNeuronUpdate.store(fired, firedLast, o) }
-            // Branch-free extraction as in NarrowNeuronUpdate: a byte mask per 8 lanes, the
-            // table's lane indices for it stored 8 at a time, the count advanced by its popcount.
             var bytes = SIMD16<UInt8>()
             for i in 0..<16 { bytes[i] = UInt8(truncatingIfNeeded: fired[i]) }
-            let words = unsafeBitCast(bytes, to: SIMD2<UInt64>.self)
-            for half in 0..<2 {
-                let mask = Int((words[half] &* 0x0102_0408_1020_4080) >> 56)
+            UnsafeMutableRawPointer(firedBytes + o).storeBytes(of: bytes, as: SIMD16<UInt8>.self)
+            o += 16
+        }
+        // Branch-free extraction, 64 neurons per iteration: a byte mask per 8 neurons (one
+        // vector multiply for all 8), the table's lane indices for each stored 8 at a time, the
+        // count advanced by its popcount.
+        var k = 0
+        while k < p.paddedWidth {
+            let masks = (UnsafeRawPointer(firedBytes + k).load(as: SIMD8<UInt64>.self) &* 0x0102_0408_1020_4080) &>> 56
+            for j in 0..<8 {
+                let mask = Int(truncatingIfNeeded: masks[j])
                 UnsafeMutableRawPointer(spikes + spikeCount).storeBytes(
-                    of: table[mask] &+ SIMD8<Int32>(repeating: Int32(o + half * 8)), as: SIMD8<Int32>.self)
+                    of: table[mask] &+ SIMD8<Int32>(repeating: Int32(k + j * 8)), as: SIMD8<Int32>.self)
                 spikeCount += mask.nonzeroBitCount
             }
-            o += 16
+            k += 64
         }
         var bound: Int32 = 0
         for i in 0..<16 { bound |= magnitudes[i] }
-        s.stateBound = Int64(bound) + 1
+        s.stateBound = Int64(bound)
         s.spikeCount = spikeCount
         s.lastSpikeCount = spikeCount
     }
 
     @inline(__always)
-    static func widen(_ x: SIMD16<UInt16>) -> Lane {
+    static func widen(_ x: SIMD16<Int16>) -> Lane {
         var out = Lane()
         for i in 0..<16 { out[i] = Int32(x[i]) }
         return out

@@ -4,7 +4,7 @@ import NeuroImage
 /// each source spike goes, and the router's per-step spike budget. The table lookup itself
 /// ("first entry with n & mask == key", docs/image-format.md) is `RoutingTable.destinations`,
 /// so the emulator and the decoder's checks share one reading of the format.
-struct RouterProgram {
+final class RouterProgram {
     /// Source spikes forwarded per step, lowest source first; 0 = no budget.
     let spikeBudget: Int
     /// `starts[n] ..< starts[n + 1]` index the destinations of source n.
@@ -14,6 +14,14 @@ struct RouterProgram {
     /// The core every destination is on, when there is exactly one (the emulator then keeps
     /// that core's inbox count in a register while forwarding).
     let singleCore: Int?
+    /// Every source has exactly one destination, all on `singleCore`: forwarding is then a
+    /// plain gather `axons[source]` with no per-source loop (the usual input map and
+    /// layer-to-layer route).
+    let oneToOne: Bool
+    /// The same tables as raw buffers for the step loop (no reference counting per access).
+    let startsBuffer: AlignedBuffer<Int32>
+    let coresBuffer: AlignedBuffer<Int32>
+    let axonsBuffer: AlignedBuffer<Int32>
 
     init(table: RoutingTable, sourceCount: Int) {
         spikeBudget = table.spikeBudget
@@ -31,6 +39,13 @@ struct RouterProgram {
         self.cores = cores
         self.axons = axons
         singleCore = Set(cores).count == 1 ? Int(cores[0]) : nil
+        oneToOne = singleCore != nil && starts.indices.allSatisfy { starts[$0] == Int32($0) }
+        startsBuffer = AlignedBuffer(count: starts.count)
+        coresBuffer = AlignedBuffer(count: cores.count)
+        axonsBuffer = AlignedBuffer(count: axons.count)
+        startsBuffer.pointer.update(from: starts, count: starts.count)
+        coresBuffer.pointer.update(from: cores, count: cores.count)
+        axonsBuffer.pointer.update(from: axons, count: axons.count)
     }
 
     /// How many destinations land on each axon of every core, counting each source once:

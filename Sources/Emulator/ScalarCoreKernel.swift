@@ -8,7 +8,7 @@ enum ScalarCoreKernel {
     static func step(_ p: CoreProgram, _ s: CoreState, t: Int, trace: CoreKernel.TraceRow?) {
         var sums = [Int64](repeating: 0, count: p.neuronCount)
         for e in 0..<s.inboxCount {
-            let row = p.weights.pointer + Int(s.inbox.pointer[e]) * p.paddedWidth
+            let row = p.weights.pointer + Int(s.inbox[e]) * p.paddedWidth
             for k in 0..<p.neuronCount { sums[k] &+= Int64(row[k]) }
         }
         let previous = s.lastSpikeCount

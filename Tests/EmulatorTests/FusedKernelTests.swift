@@ -70,6 +70,10 @@ final class FusedKernelTests: XCTestCase {
             let fused = try emulator.run(raster, recording: .spikes, workspace: workspace)
             let scalar = try Emulator(image: image, vectorize: false).run(raster, recording: .spikes)
             XCTAssertEqual(fused, scalar, "\(c.name): the fused and scalar kernels differ")
+            // Recorded states run every step on the general path (and t = 0 on the scalar one).
+            let recorded = try emulator.run(raster, recording: [.spikes, .states])
+            XCTAssertEqual(recorded.layerSpikes, fused.layerSpikes, "\(c.name): the recorded run differs")
+            XCTAssertEqual(recorded.saturations, fused.saturations, c.name)
             XCTAssertGreaterThan(fused.layerSpikeTotals.min() ?? 0, 0, "\(c.name): every layer should fire")
             let fusedSteps = workspace.states.map(\.fusedSteps)
             XCTAssertGreaterThan(fusedSteps.min() ?? 0, 0, "\(c.name): every core should take the fused path")
