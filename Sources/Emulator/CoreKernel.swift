@@ -1,12 +1,12 @@
 /// One step (t >= 1) of one core with the integer update of docs/fixed-point.md section 3.
 ///
-/// Event-driven accumulation: a tile of 160 neurons lives in ten SIMD16<Int32> registers while
-/// every axon event of the step adds its int8 weight row (widened lane by lane, which compiles
-/// to one sign-extending load), so an event costs only the loads of its row. The tile's sums
-/// then go straight into the neuron update in 64-bit lanes (SIMD8<Int64>): c and u hold up to
-/// 32 bits and `sum << F` up to 55, so 64-bit lanes make every intermediate exact and
-/// saturation a plain clamp. Exactness of the int32 row sum is checked per core when the image
-/// is loaded (`CoreProgram.usesVectorKernel`); cores that fail it use `ScalarCoreKernel`.
+/// Steps that provably cannot overflow or saturate (nearly all steps of a compiled model) and
+/// are not recorded go to `FusedCoreKernel`. The others accumulate here, event-driven: a tile
+/// of 160 neurons lives in ten SIMD16<Int32> registers while every axon event of the step adds
+/// its int8 weight row (widened lane by lane, which compiles to one sign-extending load), and
+/// the sums go to `NeuronUpdate` (32-bit lanes with saturation, or 64-bit lanes). Exactness of
+/// the int32 row sum is checked per core when the image is loaded
+/// (`CoreProgram.usesVectorKernel`); cores that fail it use `ScalarCoreKernel`.
 enum CoreKernel {
     typealias Sum = SIMD16<Int32>
     typealias Lane = SIMD8<Int64>

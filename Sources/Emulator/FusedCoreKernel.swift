@@ -30,12 +30,13 @@ enum FusedCoreKernel {
     static func step(_ p: CoreProgram, _ s: CoreState, plan: Plan) {
         let narrow = plan == .fused16
         if narrow { accumulatePacked(p, s) } else { CoreKernel.accumulate(p, s) }
-        // Four copies of the update loop with the two choices constant in each.
+        // Four specialised copies of the update loop, the two choices constant in each (with
+        // Bool arguments the optimizer kept one copy testing both in every iteration).
         switch (narrow, p.hasLateral) {
-        case (true, false): update(p, s, narrowSums: true, lateral: false)
-        case (true, true): update(p, s, narrowSums: true, lateral: true)
-        case (false, false): update(p, s, narrowSums: false, lateral: false)
-        case (false, true): update(p, s, narrowSums: false, lateral: true)
+        case (true, false): update(p, s, Variant<Yes, No>.self)
+        case (true, true): update(p, s, Variant<Yes, Yes>.self)
+        case (false, false): update(p, s, Variant<No, No>.self)
+        case (false, true): update(p, s, Variant<No, Yes>.self)
         }
     }
 
@@ -110,8 +111,8 @@ enum FusedCoreKernel {
 
     /// Steps 1 and 3 to 7 of docs/fixed-point.md section 3, 16 neurons per iteration, from the
     /// int16 (`narrowSums`) or int32 sums in `s.sums`.
-    @inline(__always)
-    static func update(_ p: CoreProgram, _ s: CoreState, narrowSums: Bool, lateral: Bool) {
+    static func update<V: UpdateVariant>(_ p: CoreProgram, _ s: CoreState, _: V.Type) {
+        let narrowSums = V.narrowSums, lateral = V.lateral
         let c = s.current.pointer, u = s.membrane.pointer, r = s.refractory.pointer, firedLast = s.firedLast.pointer
         let thresholds = p.thresholds.pointer, laterals = p.laterals.pointer, spikes = s.spikes.pointer, firedBytes = s.firedBytes.pointer
         let sums = s.sums.pointer, packedSums = UnsafeRawPointer(s.packedSums.pointer)
@@ -181,4 +182,15 @@ enum FusedCoreKernel {
         for i in 0..<16 { out[i] = Int32(x[i]) }
         return out
     }
+}
+
+/// Compile-time choices of `FusedCoreKernel.update`: packed 16-bit sums or int32 sums, and
+/// lateral inhibition or none.
+protocol UpdateVariant { static var narrowSums: Bool { get }; static var lateral: Bool { get } }
+protocol Flag { static var value: Bool { get } }
+enum Yes: Flag { static var value: Bool { true } }
+enum No: Flag { static var value: Bool { false } }
+enum Variant<NarrowSums: Flag, Lateral: Flag>: UpdateVariant {
+    static var narrowSums: Bool { NarrowSums.value }
+    static var lateral: Bool { Lateral.value }
 }
