@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "HardwareTargetsTests", dependencies: ["HardwareTargets"]),
         .testTarget(name: "NeuroImageTests", dependencies: ["NeuroImage", "Kernels"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "SpikeData", "Kernels"]),
-        .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "Compiler"]),
+        .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "Compiler", "Kernels"]),
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "Compiler", "Kernels"]),
         .testTarget(name: "hm2bpTests", dependencies: ["hm2bp"]),
     ],

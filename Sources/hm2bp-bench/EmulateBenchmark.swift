@@ -64,7 +64,7 @@ enum EmulateBenchmark {
 
         // The same layer at the input density of docs/performance-notes' kernel figures (about
         // 80 input events per step): how fast the row accumulation runs when events dominate.
-        var generator = SplitMixBench(seed: 3)
+        var generator = SplitMix64(seed: 3)
         let dense = (0..<100).map { _ in
             var raster = SpikeRaster(neuronCount: 784, timeSteps: timeSteps)
             for _ in 0..<timeSteps { raster.appendStep((0..<Int32(784)).filter { _ in generator.next() % 10 == 0 }) }

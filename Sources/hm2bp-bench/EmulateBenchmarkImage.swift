@@ -1,3 +1,4 @@
+import Kernels
 import Emulator
 import NeuroImage
 import SpikeModel
@@ -8,7 +9,7 @@ import SpikeModel
 /// needed, so the benchmark measures the emulator alone.
 enum EmulateBenchmarkImage {
     static func make(inputs: [SpikeRaster], timeSteps: Int) -> NeuroImage {
-        var generator = SplitMixBench(seed: 17)
+        var generator = SplitMix64(seed: 17)
         let rule = NeuronRule(stateBits: 32, weightShift: 8, currentDecay: .shift(3), membraneDecay: .shift(6), refractorySteps: 2)
         func weights(_ count: Int, bias: Int) -> [Int8] { (0..<count).map { _ in Int8(truncatingIfNeeded: Int(generator.next() % 256) - 128 + bias) } }
         var hidden = ImageLayer(inputCount: 784, neuronCount: 800, rule: rule, thresholdBits: 31, weightBits: 8, hasLateralInhibition: false,
@@ -52,14 +53,3 @@ enum EmulateBenchmarkImage {
     }
 }
 
-struct SplitMixBench {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

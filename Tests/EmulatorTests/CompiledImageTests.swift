@@ -1,3 +1,4 @@
+import Kernels
 import Compiler
 import HardwareTargets
 import NeuroImage
@@ -10,7 +11,7 @@ import XCTest
 /// layer parameters and its cores' synapse columns.
 final class CompiledImageTests: XCTestCase {
     func testCompiledImagesMatchTheReferenceOnEveryTarget() throws {
-        var random = TestRandom(seed: 21)
+        var random = SplitMix64(seed: 21)
         func uniform() -> Float { Float(random.next() >> 40) / Float(1 << 24) * 2 - 1 }
         let widths = [100, 300, 10]
         let layers = (1..<widths.count).map { l in

@@ -1,3 +1,4 @@
+import Kernels
 import NeuroImage
 import SpikeModel
 import XCTest
@@ -9,7 +10,7 @@ import XCTest
 /// the test does not depend on the compiler's choices.
 final class FloatConvergenceTests: XCTestCase {
     static func floatNetwork(seed: UInt64, weightGrid: Float? = nil) -> Network {
-        var random = TestRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         func uniform() -> Float { Float(random.next() >> 40) / Float(1 << 24) * 2 - 1 }
         func layer(_ fanIn: Int, _ width: Int, threshold: Float, lateral: Float, scale: Float) -> DenseLayer {
             var weights = (0..<(fanIn * width)).map { _ in (uniform() + 0.15) * scale }
@@ -44,7 +45,7 @@ final class FloatConvergenceTests: XCTestCase {
     }
 
     static func inputs(count: Int, neurons: Int, steps: Int) -> [SpikeRaster] {
-        var random = TestRandom(seed: 99)
+        var random = SplitMix64(seed: 99)
         return (0..<count).map { _ in
             TestImages.raster([[]] + (1..<steps).map { _ in (0..<Int32(neurons)).filter { _ in random.next() % 5 == 0 } }, neurons: neurons)
         }

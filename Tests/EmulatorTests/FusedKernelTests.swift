@@ -1,3 +1,4 @@
+import Kernels
 import NeuroImage
 import SpikeModel
 import XCTest
@@ -43,7 +44,7 @@ final class FusedKernelTests: XCTestCase {
             // k = 0 (decay to zero) and k = 1, no refractory period.
             Case(name: "shift 0 and 1", widths: [40, 48, 16], decays: (.shift(0), .shift(1)), refractory: 0),
         ]
-        var random = TestRandom(seed: 29)
+        var random = SplitMix64(seed: 29)
         for c in cases {
             var layers: [TestLayer] = []
             for l in 1..<c.widths.count {

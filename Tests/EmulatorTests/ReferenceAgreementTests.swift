@@ -1,3 +1,4 @@
+import Kernels
 import NeuroImage
 import SpikeModel
 import XCTest
@@ -28,7 +29,7 @@ final class ReferenceAgreementTests: XCTestCase {
             // B = 32 with a drive that fits 30 bits: the 32-bit lanes must detect int32 overflow.
             Case(widths: [40, 48, 16], stateBits: 32, shift: 17, decays: (.shift(3), .shift(6)), lateralOnLast: false, splits: [nil, nil]),
         ]
-        var random = TestRandom(seed: 11)
+        var random = SplitMix64(seed: 11)
         for (n, c) in cases.enumerated() {
             var layers: [TestLayer] = []
             for l in 1..<c.widths.count {

@@ -1,3 +1,4 @@
+import Kernels
 import Foundation
 import NeuroImage
 import SpikeModel
@@ -6,7 +7,7 @@ import XCTest
 
 final class RobustnessTests: XCTestCase {
     static func randomImage(seed: UInt64) -> (NeuroImage, [SpikeRaster]) {
-        var random = TestRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         let rule = NeuronRule(stateBits: 24, weightShift: 6, currentDecay: .shift(3), membraneDecay: .shift(6), refractorySteps: 2)
         func layer(_ fanIn: Int, _ width: Int) -> FixedPointLayer {
             FixedPointLayer(rule: rule, axonCount: fanIn, neuronCount: width,
