@@ -1,1 +1,0 @@
-// Tests for this module land with the module; see docs/architecture.md.
