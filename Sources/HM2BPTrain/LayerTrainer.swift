@@ -129,9 +129,11 @@ final class LayerTrainer {
                                 }
                             }
                         }
-                        // Per neuron: δ(1 + σ)λ and the regularizer's scale λβ/L·exp(β(q − 1)).
+                        // Per neuron: δ(1 + σ)λ and the regularizer's scale: λβ/L·exp(β(q − 1)), times
+                        // 2/(N·L) for the exact gradient of the penalty (TrainingConfig).
                         let sums = columnSums + base, squares = columnSums + width + base
                         let inverseLimit = 1 / config.weightLimit
+                        let form: Float = config.regularizerExactGradient ? 2 / (Float(inputCount) * config.weightLimit) : 1
                         for k in 0..<n {
                             let count = sample.postCounts[base + k]
                             let sideEffect = count > 0
@@ -139,7 +141,7 @@ final class LayerTrainer {
                                 : config.silentPostRatio * sums[k] / threshold
                             coefficient[k] = sample.delta[base + k] * (1 + sideEffect) * (sample.lateralFactor?[base + k] ?? 1)
                             let q = squares[k] / Float(inputCount) * inverseLimit * inverseLimit
-                            regularizer[k] = config.regularizerLambda * config.regularizerBeta * inverseLimit
+                            regularizer[k] = config.regularizerLambda * config.regularizerBeta * inverseLimit * form
                                 * expf(config.regularizerBeta * (q - 1))
                         }
                         // Sweep 2: gradient and Adam, fused; the new weights' sums for the next sample.

@@ -27,7 +27,9 @@ extension TrainingConfig {
             "weightLimit": \.weightLimit, "silentPostSPSP": \.silentPostSPSP,
             "silentPostRatio": \.silentPostRatio,
         ]
-        let flags: [String: WritableKeyPath<TrainingConfig, Bool>] = ["boost": \.boost, "effectRatio": \.effectRatio]
+        let flags: [String: WritableKeyPath<TrainingConfig, Bool>] = [
+            "boost": \.boost, "effectRatio": \.effectRatio, "regularizerExactGradient": \.regularizerExactGradient,
+        ]
         if let path = floats[name] {
             guard let value = Float(text), value.isFinite else { throw SettingError.invalid(name: name, value: text) }
             self[keyPath: path] = value

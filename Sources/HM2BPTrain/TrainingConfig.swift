@@ -18,9 +18,17 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var adamBeta1: Float = 0.9
     public var adamBeta2: Float = 0.999
     public var adamEpsilon: Float = 1e-8
-    /// Exponential weight regularizer R'(w) = lambda*beta*(w/L)*exp(beta*(q-1)).
+    /// Exponential weight regularizer, per postsynaptic neuron i with q_i = mean_j (w_ij/L)²:
+    /// the penalty λ·exp(β(q_i − 1)), whose gradient is R'(w_ij) = λβ·exp(β(q_i − 1))·2w_ij/(N·L²)
+    /// (N the layer's inputs). See `regularizerExactGradient` and docs/algorithm-notes.md.
     public var regularizerLambda: Float = 10
     public var regularizerBeta: Float = 0.04
+    /// True: R' is the exact gradient above, which reproduces the authors' published MNIST curve
+    /// (97.55 / 98.10 / 98.36% after epochs 1 / 2 / 3 against their 97.32 / 97.79 / 98.04%).
+    /// False: R' = λβ·(w/L)·exp(β(q − 1)), 2/(N·L) times larger, as the CUDA code in their
+    /// repository writes it; it reproduces their golden one-sample test but costs about 3 points
+    /// on MNIST (94.6% after epoch 1).
+    public var regularizerExactGradient: Bool = true
     public var weightLimit: Float = 8
     /// Reweight misclassified samples after each epoch (section 5.6).
     public var boost: Bool = true
@@ -50,7 +58,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
             "learningRate": Double(learningRate), "adamBeta1": Double(adamBeta1), "adamBeta2": Double(adamBeta2),
             "adamEpsilon": Double(adamEpsilon), "regularizerLambda": Double(regularizerLambda),
             "regularizerBeta": Double(regularizerBeta), "weightLimit": Double(weightLimit),
-            "boost": boost ? 1 : 0, "effectRatio": effectRatio ? 1 : 0, "swapsPerEpoch": Double(swapsPerEpoch),
+            "regularizerExactGradient": regularizerExactGradient ? 1 : 0, "boost": boost ? 1 : 0, "effectRatio": effectRatio ? 1 : 0, "swapsPerEpoch": Double(swapsPerEpoch),
             "silentPostSPSP": Double(silentPostSPSP), "silentPostRatio": Double(silentPostRatio),
         ]
     }

@@ -93,4 +93,29 @@ final class WorkedExampleTests: XCTestCase {
         XCTAssertEqual(weights.weights[0], 3 - 0.001 * (gradient[0] > 0 ? 1 : -1), accuracy: 1e-6)
         return (gradient, error ?? [])
     }
+
+    /// The two regularizer forms differ exactly by the factor 2/(N·L) (N inputs, L the weight
+    /// limit): with no data gradient (δ = 0) the gradient is the regularizer alone.
+    func testRegularizerFormsDifferByTwoOverNL() {
+        var gradients: [[Float]] = []
+        for exact in [false, true] {
+            let parameters = SPSPParameters(constants: constants)
+            let trainer = LayerTrainer(inputCount: 2, outputCount: 1, constants: constants,
+                                       kernel: SPSPKernel(parameters: parameters, timeSteps: 12))
+            var config = TrainingConfig()
+            config.regularizerExactGradient = exact
+            var weights = layer
+            var gradient = [Float](repeating: 0, count: 2)
+            gradient.withUnsafeMutableBufferPointer {
+                _ = trainer.backward(sample(delta: 0), layer: &weights, config: config, learningRate: 0.001,
+                                     propagate: false, gradientSink: $0.baseAddress!)
+            }
+            gradients.append(gradient)
+        }
+        // q = mean((w/8)^2) over w = (3, 2); R' = λβ(w/L)exp(β(q − 1)) for the code's form.
+        let q: Float = ((3.0 / 8) * (3.0 / 8) + (2.0 / 8) * (2.0 / 8)) / 2
+        XCTAssertEqual(gradients[0][0], 10 * 0.04 * (3.0 / 8) * expf(0.04 * (q - 1)), accuracy: 1e-6)
+        XCTAssertEqual(gradients[1][0], gradients[0][0] * 2 / (2 * 8), accuracy: 1e-7)
+        XCTAssertEqual(gradients[1][1], gradients[0][1] * 2 / (2 * 8), accuracy: 1e-7)
+    }
 }
