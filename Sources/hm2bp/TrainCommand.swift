@@ -27,6 +27,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue from OUTPUT.checkpoint.") var resume = false
 
     func run() throws {
+        // One line per epoch, visible at once even when stdout is a file or a pipe.
+        setvbuf(stdout, nil, _IOLBF, 0)
         let architecture = try Network.parseArchitecture(arch)
         var config = TrainingConfig()
         for setting in settings { try config.apply(setting: setting) }
