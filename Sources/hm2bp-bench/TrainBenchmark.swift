@@ -10,7 +10,7 @@ import SpikeModel
 /// against OpenBLAS sgemm/sgemv on the same shapes, single-threaded each, in the same run.
 enum TrainBenchmark {
     static func run(_ arguments: [String]) throws {
-        let samples = arguments.first.flatMap(Int.init) ?? 2000
+        let samples = arguments.first.flatMap(Int.init) ?? 10000
         let constants = NeuronConstants()
         let store = DataStore()
         let train = try store.load(.mnist, split: .train, limit: samples)
