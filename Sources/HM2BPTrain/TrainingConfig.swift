@@ -24,7 +24,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var regularizerLambda: Float = 10
     public var regularizerBeta: Float = 0.04
     /// True: R' is the exact gradient above, which reproduces the authors' published MNIST curve
-    /// (97.55 / 98.10 / 98.36% after epochs 1 / 2 / 3 against their 97.32 / 97.79 / 98.04%).
+    /// (97.39 / 98.07 / 98.18% after epochs 1 / 2 / 3 against their 97.32 / 97.79 / 98.04%).
     /// False: R' = λβ·(w/L)·exp(β(q − 1)), 2/(N·L) times larger, as the CUDA code in their
     /// repository writes it; it reproduces their golden one-sample test but costs about 3 points
     /// on MNIST (94.6% after epoch 1).
