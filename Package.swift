@@ -55,7 +55,7 @@ let package = Package(
             name: "Compiler",
             dependencies: ["SpikeModel", "SpikeData", "HardwareTargets", "NeuroImage"],
             swiftSettings: checkedFastFlags),
-        .target(name: "Emulator", dependencies: ["NeuroImage", "SpikeModel", "Kernels"], swiftSettings: hotLoopFlags),
+        .target(name: "Emulator", dependencies: ["NeuroImage", "SpikeModel", "Kernels", "CKernels"], swiftSettings: hotLoopFlags),
         .target(name: "Verify", dependencies: ["SpikeModel", "SpikeData", "NeuroImage", "Emulator"], swiftSettings: checkedFastFlags),
 
         // Thin roof.

@@ -12,9 +12,6 @@ final class CoreState {
     let sums: AlignedBuffer<Int32>
     /// The step's offset row sums in `CoreProgram.packedWeights`' units, written by `FusedCoreKernel`.
     let packedSums: AlignedBuffer<UInt16>
-    /// 1 where the neuron fired this step, else 0, one byte each, packedWidth long (a whole
-    /// number of 64-byte words; the bytes past paddedWidth stay 0).
-    let firedBytes: AlignedBuffer<UInt8>
     /// Local indices of the neurons that fired this step, ascending.
     let spikes: AlignedBuffer<Int32>
     var spikeCount = 0
@@ -49,7 +46,6 @@ final class CoreState {
         spikes = AlignedBuffer(count: program.paddedWidth + 8)
         sums = AlignedBuffer(count: program.paddedWidth)
         packedSums = AlignedBuffer(count: program.packedWidth)
-        firedBytes = AlignedBuffer(count: program.packedWidth)
         inboxStorage = (AlignedBuffer(count: inboxCapacity), AlignedBuffer(count: inboxCapacity))
         inbox = inboxStorage.0.pointer
         nextInbox = inboxStorage.1.pointer

@@ -1,3 +1,5 @@
+import CKernels
+
 /// One step (t >= 1) of one core when it provably cannot overflow or saturate, the path every
 /// step of a compiled MNIST model takes: 16-bit row accumulation from the packed weights, then
 /// the neuron update with none of the saturation work.
@@ -15,8 +17,6 @@
 /// q + 128) whenever the step has at most 257 events, which bounds every lane's sum by
 /// 255 * 257 = 65535; larger steps accumulate in int32 (`CoreKernel.accumulate`).
 enum FusedCoreKernel {
-    typealias Lane = SIMD16<Int32>
-
     /// fused16: packed 16-bit sums; sums32: int32 sums; none: the general path.
     enum Plan { case fused16, sums32, none }
 
@@ -30,14 +30,7 @@ enum FusedCoreKernel {
     static func step(_ p: CoreProgram, _ s: CoreState, plan: Plan) {
         let narrow = plan == .fused16
         if narrow { accumulatePacked(p, s) } else { CoreKernel.accumulate(p, s) }
-        // Four specialised copies of the update loop, the two choices constant in each (with
-        // Bool arguments the optimizer kept one copy testing both in every iteration).
-        switch (narrow, p.hasLateral) {
-        case (true, false): update(p, s, Variant<Yes, No>.self)
-        case (true, true): update(p, s, Variant<Yes, Yes>.self)
-        case (false, false): update(p, s, Variant<No, No>.self)
-        case (false, true): update(p, s, Variant<No, Yes>.self)
-        }
+        update(p, s, narrowSums: narrow)
     }
 
     /// Steps of up to this many events accumulate in 16-bit lanes: an offset weight is at most
@@ -109,88 +102,22 @@ enum FusedCoreKernel {
         UnsafeMutableRawPointer(out + 32).storeBytes(of: high &- offset, as: Word.self)
     }
 
-    /// Steps 1 and 3 to 7 of docs/fixed-point.md section 3, 16 neurons per iteration, from the
-    /// int16 (`narrowSums`) or int32 sums in `s.sums`.
-    static func update<V: UpdateVariant>(_ p: CoreProgram, _ s: CoreState, _: V.Type) {
-        let narrowSums = V.narrowSums, lateral = V.lateral
-        let c = s.current.pointer, u = s.membrane.pointer, r = s.refractory.pointer, firedLast = s.firedLast.pointer
-        let thresholds = p.thresholds.pointer, laterals = p.laterals.pointer, spikes = s.spikes.pointer, firedBytes = s.firedBytes.pointer
-        let sums = s.sums.pointer, packedSums = UnsafeRawPointer(s.packedSums.pointer)
-        let shift = Int32(p.weightShift)
-        // k = 0 is bias 0, shift 0: x - x = 0, the contract's decay to 0.
-        let cBias = Lane(repeating: Int32(p.currentDecay.bias)), cShift = Int32(p.currentDecay.shift)
-        let mBias = Lane(repeating: Int32(p.membraneDecay.bias)), mShift = Int32(p.membraneDecay.shift)
-        let refractory = Lane(repeating: Int32(p.refractorySteps)), one = Lane(repeating: 1), zero = Lane(), minusOne = Lane(repeating: -1)
-        let lateralCount = Lane(repeating: Int32(s.lastSpikeCount))
-        let table = SpikeCompression.table
-        var magnitudes = Lane()
-        var spikeCount = 0
-        var o = 0
-        while o < p.paddedWidth {
-            let sum = narrowSums ? widen((packedSums + 2 * o).load(as: SIMD16<Int16>.self)) : NarrowNeuronUpdate.load(sums, o)
-            var drive = sum &<< shift
-            if lateral { drive &+= (lateralCount &- NarrowNeuronUpdate.load(firedLast, o)) &* NarrowNeuronUpdate.load(laterals, o) }
-            let c0 = NarrowNeuronUpdate.load(c, o), u0 = NarrowNeuronUpdate.load(u, o)
-            let current = c0 &- ((c0 &+ cBias) &>> cShift) &+ drive
-            var membrane = u0 &- ((u0 &+ mBias) &>> mShift) &+ current
-            // r >= 0, so (0 - r) >> 31 is -1 exactly where r > 0: clamp u, count r down.
-            var left = NarrowNeuronUpdate.load(r, o)
-            let refractoryNow = (zero &- left) &>> 31
-            membrane &= ~refractoryNow
-            left &+= refractoryNow
-            let spike = zero.replacing(with: minusOne, where: membrane .> NarrowNeuronUpdate.load(thresholds, o))
-            membrane &= ~spike
-            left = (left & ~spike) | (refractory & spike)
-            NarrowNeuronUpdate.store(current, c, o)
-            NarrowNeuronUpdate.store(membrane, u, o)
-            NarrowNeuronUpdate.store(left, r, o)
-            // |x| as a compare and select (one vpabsd; no lane here is -2^31), OR-ed: a bound
-            // on every magnitude.
-            magnitudes |= current.replacing(with: zero &- current, where: current .< zero)
-                | membrane.replacing(with: zero &- membrane, where: membrane .< zero)
-            let fired = spike & one
-            if lateral { NarrowNeuronUpdate.store(fired, firedLast, o) }
-            var bytes = SIMD16<UInt8>()
-            for i in 0..<16 { bytes[i] = UInt8(truncatingIfNeeded: fired[i]) }
-            UnsafeMutableRawPointer(firedBytes + o).storeBytes(of: bytes, as: SIMD16<UInt8>.self)
-            o += 16
-        }
-        // Branch-free extraction, 64 neurons per iteration: a byte mask per 8 neurons (one
-        // vector multiply for all 8), the table's lane indices for each stored 8 at a time, the
-        // count advanced by its popcount.
-        var k = 0
-        while k < p.paddedWidth {
-            let masks = (UnsafeRawPointer(firedBytes + k).load(as: SIMD8<UInt64>.self) &* 0x0102_0408_1020_4080) &>> 56
-            for j in 0..<8 {
-                let mask = Int(truncatingIfNeeded: masks[j])
-                UnsafeMutableRawPointer(spikes + spikeCount).storeBytes(
-                    of: table[mask] &+ SIMD8<Int32>(repeating: Int32(k + j * 8)), as: SIMD8<Int32>.self)
-                spikeCount += mask.nonzeroBitCount
-            }
-            k += 64
-        }
+    /// Steps 1 and 3 to 7 of docs/fixed-point.md section 3 from the int16 (`narrowSums`) or
+    /// int32 sums, and the spike list. In C (CKernels' `hm2bp_fused_update`) for AVX-512 mask
+    /// registers: the spike test yields a lane mask that `vpcompressd` turns straight into the
+    /// ascending index list, where Swift needed a byte-per-neuron pass and a table lookup.
+    static func update(_ p: CoreProgram, _ s: CoreState, narrowSums: Bool) {
+        let packed = UnsafeRawPointer(s.packedSums.pointer).assumingMemoryBound(to: Int16.self)
         var bound: Int32 = 0
-        for i in 0..<16 { bound |= magnitudes[i] }
+        // k = 0 is bias 0, shift 0: x - x = 0, the contract's decay to 0.
+        let count = hm2bp_fused_update(
+            s.current.pointer, s.membrane.pointer, s.refractory.pointer,
+            p.hasLateral ? s.firedLast.pointer : nil, p.thresholds.pointer, p.laterals.pointer,
+            narrowSums ? packed : nil, s.sums.pointer, p.paddedWidth, Int32(p.weightShift),
+            Int32(p.currentDecay.bias), Int32(p.currentDecay.shift), Int32(p.membraneDecay.bias), Int32(p.membraneDecay.shift),
+            Int32(p.refractorySteps), Int32(s.lastSpikeCount), s.spikes.pointer, &bound)
         s.stateBound = Int64(bound)
-        s.spikeCount = spikeCount
-        s.lastSpikeCount = spikeCount
+        s.spikeCount = Int(count)
+        s.lastSpikeCount = Int(count)
     }
-
-    @inline(__always)
-    static func widen(_ x: SIMD16<Int16>) -> Lane {
-        var out = Lane()
-        for i in 0..<16 { out[i] = Int32(x[i]) }
-        return out
-    }
-}
-
-/// Compile-time choices of `FusedCoreKernel.update`: packed 16-bit sums or int32 sums, and
-/// lateral inhibition or none.
-protocol UpdateVariant { static var narrowSums: Bool { get }; static var lateral: Bool { get } }
-protocol Flag { static var value: Bool { get } }
-enum Yes: Flag { static var value: Bool { true } }
-enum No: Flag { static var value: Bool { false } }
-enum Variant<NarrowSums: Flag, Lateral: Flag>: UpdateVariant {
-    static var narrowSums: Bool { NarrowSums.value }
-    static var lateral: Bool { Lateral.value }
 }
