@@ -75,7 +75,7 @@ enum TrainBenchmark {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(timeSteps), Int32(outputs), Int32(inputs), 1,
                         dense, Int32(inputs), weights, Int32(outputs), 0, &blas, Int32(outputs))
         }
-        let driveError = zip(ours, blas).map { abs($0 - $1) }.max() ?? 0
+        let driveError = largestDifference(ours, blas)
         report("forward drive X·W (\(timeSteps)x\(inputs) · \(inputs)x\(outputs))", ours: oursDrive, blas: blasDrive,
                flops: 2.0 * Double(timeSteps * inputs * outputs), note: String(format: "max |diff| %.1e", driveError))
 
@@ -104,7 +104,7 @@ enum TrainBenchmark {
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(inputs), Int32(outputs), Int32(timeSteps), 1,
                         dense, Int32(inputs), kernel, Int32(outputs), 0, &blasE, Int32(outputs))
         }
-        let spspError = zip(oursE, blasE).map { abs($0 - $1) }.max() ?? 0
+        let spspError = largestDifference(oursE, blasE)
         report("S-PSP Xᵀ·K (\(inputs)x\(timeSteps) · \(timeSteps)x\(outputs))", ours: oursSPSP, blas: blasSPSP,
                flops: 2.0 * Double(timeSteps * inputs * outputs), note: String(format: "max |diff| %.1e", spspError))
 
@@ -122,9 +122,13 @@ enum TrainBenchmark {
         let blasGemv = median(repeats: 200) {
             cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(inputs), Int32(outputs), 1, weights, Int32(outputs), delta, 1, 0, &blasErr, 1)
         }
-        let gemvError = zip(oursErr, blasErr).map { abs($0 - $1) }.max() ?? 0
+        let gemvError = largestDifference(oursErr, blasErr)
         report("error W·δ (\(inputs)x\(outputs) · \(outputs))", ours: oursGemv, blas: blasGemv,
                flops: 2.0 * Double(inputs * outputs), note: String(format: "max |diff| %.1e", gemvError))
+    }
+
+    static func largestDifference(_ a: [Float], _ b: [Float]) -> Float {
+        zip(a, b).map { abs($0 - $1) }.max() ?? 0
     }
 
     static func report(_ name: String, ours: Double, blas: Double, flops: Double, note: String) {
