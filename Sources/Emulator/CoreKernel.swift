@@ -1,7 +1,7 @@
 /// One step (t >= 1) of one core with the integer update of docs/fixed-point.md section 3.
 ///
 /// Steps that provably cannot overflow or saturate (nearly all steps of a compiled model) and
-/// are not recorded go to `FusedCoreKernel`. The others accumulate here, event-driven: a tile
+/// are not recorded go to `FastCoreKernel`. The others accumulate here, event-driven: a tile
 /// of 160 neurons lives in ten SIMD16<Int32> registers while every axon event of the step adds
 /// its int8 weight row (widened lane by lane, which compiles to one sign-extending load), and
 /// the sums go to `NeuronUpdate` (32-bit lanes with saturation, or 64-bit lanes). Exactness of
@@ -18,18 +18,17 @@ enum CoreKernel {
         var current: UnsafeMutablePointer<Int32>
     }
 
-    static func step(_ p: CoreProgram, _ s: CoreState, trace: TraceRow?) {
+    static func step(_ p: CoreProgram, _ s: CoreState, t: Int, trace: TraceRow?) {
         // Recorded steps take the general path, which also writes the trace.
-        if trace == nil {
-            let plan = FusedCoreKernel.plan(p, s)
-            if plan != .none {
-                FusedCoreKernel.step(p, s, plan: plan)
-                s.fusedSteps += 1
-                return
-            }
+        if trace == nil, let plan = FastCoreKernel.plan(p, s) {
+            FastCoreKernel.step(p, s, t: t, plan: plan)
+            return
         }
+        FastForm.ensureCanonical(p, s, t: t)
         accumulate(p, s)
         NeuronUpdate.run(p, s, trace: trace)
+        s.form = .canonical
+        s.countSpikes()
     }
 
     /// Stores the step's int32 row sums in `s.sums`.

@@ -1,3 +1,4 @@
+import CKernels
 import NeuroImage
 
 /// A decay `x - ((x * multiplier + bias) >> shift)`: both forms of docs/fixed-point.md
@@ -44,11 +45,24 @@ final class CoreProgram {
     let weights: AlignedBuffer<Int8>
     /// neuronCount rounded up to whole blocks of 64 (the packed layout's unit).
     let packedWidth: Int
-    /// The same weights for `FusedCoreKernel`'s 16-bit accumulation: per block of 64 neurons
-    /// starting at n, byte 2i holds neuron n + i and byte 2i + 1 neuron n + 32 + i, as
-    /// q + 128 (0 ... 255). Read as 32 little-endian 16-bit words w, `w >> 8` is the high
-    /// neuron's offset weight and the low neuron's is recovered from the word sums once per step.
+    /// The same weights for `FastCoreKernel`'s 16-bit accumulation, as q + 128 (0 ... 255):
+    /// per block of 64 neurons starting at o, neuron o + 16q + j in byte 4j + 2(q & 1) + (q >> 1).
+    /// Read as 32 little-endian 16-bit words w, `w >> 8` is the odd byte's offset weight and the
+    /// even byte's is recovered from the word sums once per step; vpmaddwd then takes groups q
+    /// = 0 and 1 from the even and odd words of the even bytes (2 and 3: the odd bytes), so
+    /// the four groups come out in neuron order.
     let packedWeights: AlignedBuffer<UInt8>
+    /// theta_i + the membrane decay's bias (the fast form compares u + bias), clamped to
+    /// Int32.max; Int32.max for padding neurons, which therefore never fire.
+    let fastThresholds: AlignedBuffer<Int32>
+    /// The fast kernel's view of this core (meaningful when `fastEligible`): its pointers are
+    /// this object's buffers, and it lives at a fixed address for the C calls.
+    let fast: UnsafeMutablePointer<hm2bp_fast_core>
+    /// Both decays are shifts, which the fast kernel's form requires.
+    let fastEligible: Bool
+    /// The decays' rounding biases, 2^(k-1) (0 for k = 0), that the fast form adds to c and u.
+    let currentBias: Int64
+    let membraneBias: Int64
     /// theta_i and L_i fit B <= 32 bits, so int32.
     let thresholds: AlignedBuffer<Int32>
     let laterals: AlignedBuffer<Int32>
@@ -80,7 +94,7 @@ final class CoreProgram {
         paddedWidth = (core.neuronCount + Self.lanes - 1) / Self.lanes * Self.lanes
         weights = AlignedBuffer(count: core.axonCount * paddedWidth)
         thresholds = AlignedBuffer(count: paddedWidth, value: .max)
-        laterals = AlignedBuffer(count: paddedWidth)
+        laterals = AlignedBuffer(count: (core.neuronCount + 63) / 64 * 64)
         let width = paddedWidth, rows = weights.pointer
         var perNeuronBound = [Int64](repeating: 0, count: core.neuronCount)
         core.weights.withUnsafeBufferPointer { q in
@@ -99,8 +113,8 @@ final class CoreProgram {
         let packed = packedWeights.pointer, packedRow = packedWidth
         for a in 0..<core.axonCount {
             for k in 0..<core.neuronCount {
-                let lane = k % 64
-                let byte = lane < 32 ? 2 * lane : 2 * (lane - 32) + 1
+                let lane = k % 64, group = lane / 16, j = lane % 16
+                let byte = 4 * j + 2 * (group & 1) + (group >> 1)
                 packed[a * packedRow + k - lane + byte] = UInt8(truncatingIfNeeded: Int(rows[a * width + k]) + 128)
             }
         }
@@ -121,5 +135,20 @@ final class CoreProgram {
         currentDecay = DecayParameters(layer.rule.currentDecay)
         membraneDecay = DecayParameters(layer.rule.membraneDecay)
         usesVectorKernel = vectorize && largestRowSum < Int64(Int32.max)
+        fastEligible = usesVectorKernel && currentDecay.multiplier == 1 && membraneDecay.multiplier == 1
+        currentBias = currentDecay.bias
+        membraneBias = membraneDecay.bias
+        fastThresholds = AlignedBuffer(count: packedWidth, value: .max)
+        for k in 0..<core.neuronCount {
+            fastThresholds.pointer[k] = Int32(clamping: layer.thresholds[core.firstNeuron + k] + membraneBias)
+        }
+        fast = .allocate(capacity: 1)
+        fast.initialize(to: hm2bp_fast_core(
+            weights: UnsafePointer(packedWeights.pointer), width: packedWidth, thresholds: UnsafePointer(fastThresholds.pointer),
+            laterals: hasLateral ? UnsafePointer(laterals.pointer) : nil, weight_shift: Int32(weightShift),
+            current_shift: Int32(currentDecay.shift), membrane_shift: Int32(membraneDecay.shift),
+            current_bias: Int32(currentBias), membrane_bias: Int32(membraneBias), refractory_steps: Int32(refractorySteps)))
     }
+
+    deinit { fast.deallocate() }
 }

@@ -17,47 +17,52 @@ extension Emulator {
         var inputDropped = 0
         let inboxes = workspace.inboxes, inboxCounts = workspace.inboxCounts
         let coreCount = cores.count, coreRefs = self.coreRefs, routerRefs = self.routerRefs, stateRefs = workspace.stateRefs
-        for t in 0..<steps {
-            for c in 0..<coreCount {
-                coreRefs[c]._withUnsafeGuaranteedRef { program in
-                    stateRefs[c]._withUnsafeGuaranteedRef { state in
-                        state.advanceInbox()
-                        let row = traces.isEmpty ? nil : CoreKernel.TraceRow(membrane: traces[c].membrane.pointer + t * program.paddedWidth,
-                                                                              current: traces[c].current.pointer + t * program.paddedWidth)
-                        if t == 0 && row == nil {
-                            // Step 2 of the contract: at t = 0 only the decays happen, and the decay
-                            // of the reset state (all 0) is 0: nothing changes and nothing fires.
-                            state.spikeCount = 0
-                        } else if t == 0 {
-                            ScalarCoreKernel.step(program, state, t: 0, trace: row)
-                        } else if program.usesVectorKernel {
-                            CoreKernel.step(program, state, trace: row)
-                        } else {
-                            ScalarCoreKernel.step(program, state, t: t, trace: row)
+        // The input's arrays, borrowed for the whole loop (a slice per step retains them).
+        input.neurons.withUnsafeBufferPointer { inputNeurons in
+        input.stepStarts.withUnsafeBufferPointer { inputStarts in
+            for t in 0..<steps {
+                for c in 0..<coreCount {
+                    coreRefs[c]._withUnsafeGuaranteedRef { program in
+                        stateRefs[c]._withUnsafeGuaranteedRef { state in
+                            state.advanceInbox()
+                            let row = traces.isEmpty ? nil : CoreKernel.TraceRow(membrane: traces[c].membrane.pointer + t * program.paddedWidth,
+                                                                                  current: traces[c].current.pointer + t * program.paddedWidth)
+                            if t == 0 && row == nil {
+                                // Step 2 of the contract: at t = 0 only the decays happen, and the decay
+                                // of the reset state (all 0) is 0: nothing changes and nothing fires.
+                                state.spikeCount = 0
+                            } else if t == 0 {
+                                ScalarCoreKernel.step(program, state, t: 0, trace: row)
+                            } else if program.usesVectorKernel {
+                                CoreKernel.step(program, state, t: t, trace: row)
+                            } else {
+                                ScalarCoreKernel.step(program, state, t: t, trace: row)
+                            }
+                            state.axonEvents += state.inboxCount
+                            synapticEvents += state.inboxCount * program.neuronCount
+                            let spikes = state.spikes.pointer
+                            if recordSpikes { coreRasters[c].appendStep(UnsafeBufferPointer(start: spikes, count: state.spikeCount)) }
+                            // The next inbox is empty now; the routers fill it through these.
+                            inboxes[c] = state.nextInbox
+                            inboxCounts[c] = 0
                         }
-                        state.axonEvents += state.inboxCount
-                        synapticEvents += state.inboxCount * program.neuronCount
-                        let counts = state.spikeCounts.pointer, spikes = state.spikes.pointer
-                        for k in 0..<state.spikeCount { counts[Int(spikes[k])] += 1 }
-                        if recordSpikes { coreRasters[c].appendStep(UnsafeBufferPointer(start: spikes, count: state.spikeCount)) }
-                        // The next inbox is empty now; the routers fill it through these.
-                        inboxes[c] = state.nextInbox
-                        inboxCounts[c] = 0
                     }
                 }
-            }
-            for c in 0..<coreCount {
-                stateRefs[c]._withUnsafeGuaranteedRef { state in
-                    routerRefs[c]._withUnsafeGuaranteedRef { router in
-                        state.droppedSpikes += forward(UnsafeBufferPointer(start: state.spikes.pointer, count: state.spikeCount), router,
-                                                       inboxes: inboxes, counts: inboxCounts)
+                for c in 0..<coreCount {
+                    stateRefs[c]._withUnsafeGuaranteedRef { state in
+                        routerRefs[c]._withUnsafeGuaranteedRef { router in
+                            state.droppedSpikes += forward(UnsafeBufferPointer(start: state.spikes.pointer, count: state.spikeCount), router,
+                                                           inboxes: inboxes, counts: inboxCounts)
+                        }
                     }
                 }
+                routerRefs[coreCount]._withUnsafeGuaranteedRef { router in
+                    let firing = UnsafeBufferPointer(rebasing: inputNeurons[Int(inputStarts[t])..<Int(inputStarts[t + 1])])
+                    inputDropped += forward(firing, router, inboxes: inboxes, counts: inboxCounts)
+                }
+                for c in 0..<coreCount { stateRefs[c]._withUnsafeGuaranteedRef { $0.nextInboxCount = inboxCounts[c] } }
             }
-            routerRefs[coreCount]._withUnsafeGuaranteedRef { router in
-                input.firing(at: t).withUnsafeBufferPointer { inputDropped += forward($0, router, inboxes: inboxes, counts: inboxCounts) }
-            }
-            for c in 0..<coreCount { stateRefs[c]._withUnsafeGuaranteedRef { $0.nextInboxCount = inboxCounts[c] } }
+        }
         }
         return collect(states, synapticEvents: synapticEvents, inputDropped: inputDropped,
                        coreRasters: recordSpikes ? coreRasters : nil, traces: traces)
@@ -69,6 +74,7 @@ extension Emulator {
     func forward(_ sources: UnsafeBufferPointer<Int32>, _ router: RouterProgram,
                  inboxes: UnsafeMutablePointer<UnsafeMutablePointer<Int32>>, counts: UnsafeMutablePointer<Int>) -> Int {
         let forwarded = router.spikeBudget == 0 ? sources.count : min(sources.count, router.spikeBudget)
+        if router.silent { return sources.count - forwarded }
         let starts = router.startsBuffer.pointer, cores = router.coresBuffer.pointer, axons = router.axonsBuffer.pointer
         if let core = router.singleCore {
             // One target core: its count stays in a register.

@@ -33,11 +33,11 @@ enum NarrowNeuronUpdate {
     @inline(__always)
     static func nonZero(_ x: Lane) -> Lane { (x | (Lane() &- x)) &>> 31 }
 
-    /// `driveBound` from `driveBound(_:_:)`. When the state bound of the last step leaves room
-    /// (|c|, |u| <= M, so |c'| <= M + D and |u'| <= 2M + D <= 2^(B-1) - 1), nothing can
-    /// overflow or saturate, and the loop skips the overflow and clamp work.
+    /// `driveBound` from `driveBound(_:_:)`. When the state bounds of the last step leave room
+    /// (|c| <= Mc, |u| <= Mu, so |c'| <= Mc + D and |u'| <= Mu + Mc + D <= 2^(B-1) - 1),
+    /// nothing can overflow or saturate, and the loop skips the overflow and clamp work.
     static func run(_ p: CoreProgram, _ s: CoreState, trace: CoreKernel.TraceRow?, driveBound: Int64) {
-        let saturationFree = 2 * s.stateBound + driveBound <= p.stateHigh
+        let saturationFree = s.membraneBound + s.currentBound + driveBound <= p.stateHigh
         let c = s.current.pointer, u = s.membrane.pointer, r = s.refractory.pointer, firedLast = s.firedLast.pointer
         let thresholds = p.thresholds.pointer, laterals = p.laterals.pointer
         let sums = s.sums.pointer, spikes = s.spikes.pointer
@@ -118,7 +118,9 @@ enum NarrowNeuronUpdate {
         s.saturations += Int(saturations.wrappedSum())
         var bound: Int32 = 0
         for i in 0..<16 { bound |= magnitudes[i] }
-        s.stateBound = Int64(bound) + 1
+        s.currentBound = Int64(bound) + 1
+        s.membraneBound = Int64(bound) + 1
+        s.boundsExact = true
         s.spikeCount = spikeCount
         s.lastSpikeCount = spikeCount
     }

@@ -52,7 +52,9 @@ enum NeuronUpdate {
             NarrowNeuronUpdate.run(p, s, trace: trace, driveBound: driveBound)
             return
         }
-        s.stateBound = CoreState.unknownBound
+        s.currentBound = CoreState.unknownBound
+        s.membraneBound = CoreState.unknownBound
+        s.boundsExact = true
         if p.currentDecay.multiplier == 1 && p.membraneDecay.multiplier == 1 {
             // Two copies of the loop, so shift decays carry no multiply.
             run(p, s, trace: trace, byShift: true)

@@ -18,6 +18,8 @@ final class RouterProgram {
     /// plain gather `axons[source]` with no per-source loop (the usual input map and
     /// layer-to-layer route).
     let oneToOne: Bool
+    /// No source has a destination (an output core): forwarding only counts budget drops.
+    let silent: Bool
     /// The same tables as raw buffers for the step loop (no reference counting per access).
     let startsBuffer: AlignedBuffer<Int32>
     let coresBuffer: AlignedBuffer<Int32>
@@ -40,6 +42,7 @@ final class RouterProgram {
         self.axons = axons
         singleCore = Set(cores).count == 1 ? Int(cores[0]) : nil
         oneToOne = singleCore != nil && starts.indices.allSatisfy { starts[$0] == Int32($0) }
+        silent = cores.isEmpty
         startsBuffer = AlignedBuffer(count: starts.count)
         coresBuffer = AlignedBuffer(count: cores.count)
         axonsBuffer = AlignedBuffer(count: axons.count)

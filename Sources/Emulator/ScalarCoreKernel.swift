@@ -6,6 +6,7 @@ import NeuroImage
 /// docs/fixed-point.md.
 enum ScalarCoreKernel {
     static func step(_ p: CoreProgram, _ s: CoreState, t: Int, trace: CoreKernel.TraceRow?) {
+        FastForm.ensureCanonical(p, s, t: t)
         var sums = [Int64](repeating: 0, count: p.neuronCount)
         for e in 0..<s.inboxCount {
             let row = p.weights.pointer + Int(s.inbox[e]) * p.paddedWidth
@@ -37,6 +38,10 @@ enum ScalarCoreKernel {
         }
         s.spikeCount = spikeCount
         s.lastSpikeCount = spikeCount
-        s.stateBound = CoreState.unknownBound
+        s.currentBound = CoreState.unknownBound
+        s.membraneBound = CoreState.unknownBound
+        s.boundsExact = true
+        s.form = .canonical
+        s.countSpikes()
     }
 }

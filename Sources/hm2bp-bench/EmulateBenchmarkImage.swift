@@ -12,7 +12,7 @@ enum EmulateBenchmarkImage {
         var generator = SplitMix64(seed: 17)
         let rule = NeuronRule(stateBits: 32, weightShift: 8, currentDecay: .shift(3), membraneDecay: .shift(6), refractorySteps: 2)
         func weights(_ count: Int, bias: Int) -> [Int8] { (0..<count).map { _ in Int8(truncatingIfNeeded: Int(generator.next() % 256) - 128 + bias) } }
-        var hidden = ImageLayer(inputCount: 784, neuronCount: 800, rule: rule, thresholdBits: 31, weightBits: 8, hasLateralInhibition: false,
+        let hidden = ImageLayer(inputCount: 784, neuronCount: 800, rule: rule, thresholdBits: 31, weightBits: 8, hasLateralInhibition: false,
                                 tauS: 8, floatThreshold: 1, thresholds: Array(repeating: 1, count: 800), laterals: Array(repeating: 0, count: 800),
                                 weightSteps: Array(repeating: 0.01, count: 800))
         var output = hidden

@@ -38,7 +38,7 @@ struct DemoCommand: ParsableCommand {
 
         let image = directory + "/model.emulator.img"
         print("3/4 compile: fixed point for the emulator target (8-bit weights, calibrated on 32 training images)")
-        var compile = try CompileCommand.parse([paths.model, "--target", "emulator", "-o", image])
+        let compile = try CompileCommand.parse([paths.model, "--target", "emulator", "-o", image])
         try compile.run()
 
         print("4/4 emulate and verify: the integer image against the float model on the same 10,000 test spikes")

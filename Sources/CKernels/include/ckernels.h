@@ -17,19 +17,49 @@ void hm2bp_adam_update(float *restrict w, const float *restrict e, float *restri
                        float b1, float b2, float eps, float lr, float c1, float c2,
                        float *restrict sums, float *restrict squares);
 
-/// One step's neuron update of the Emulator's fused path (docs/fixed-point.md section 3, steps 1
-/// and 3 to 7, under FusedCoreKernel's no-saturation preconditions), 16 neurons per iteration,
-/// with spike extraction by vpcompressd. Sums come from packed_sums (int16) when it is non-NULL,
-/// else from sums (int32); fired_last and laterals are used only when fired_last is non-NULL.
-/// All arrays 64-byte aligned and padded_width (a multiple of 16) long; spikes receives the
-/// fired local indices ascending. Writes the OR of every |c| and |u| to *bound; returns the
-/// spike count.
-int hm2bp_fused_update(int32_t *restrict current, int32_t *restrict membrane, int32_t *restrict refractory,
-                       int32_t *restrict fired_last, const int32_t *restrict thresholds,
-                       const int32_t *restrict laterals, const int16_t *restrict packed_sums,
-                       const int32_t *restrict sums, long padded_width, int weight_shift,
-                       int32_t current_bias, int current_shift, int32_t membrane_bias, int membrane_shift,
-                       int32_t refractory_steps, int32_t last_spike_count,
-                       int32_t *restrict spikes, int32_t *restrict bound);
+/// One core of an image in the form `hm2bp_fast_step` runs (built by the Emulator's CoreProgram).
+typedef struct hm2bp_fast_core {
+    /// axonCount rows of `width` offset weights q + 128; per block of 64 neurons starting at o,
+    /// neuron o + 16q + j sits in byte 4j + 2(q & 1) + (q >> 1). Padding neurons hold 128 (q = 0).
+    const uint8_t *weights;
+    /// neurons rounded up to 64.
+    long width;
+    /// theta_i + membrane_bias, clamped to INT32_MAX; INT32_MAX for padding neurons.
+    const int32_t *thresholds;
+    /// L_i, or NULL when the layer has no lateral term.
+    const int32_t *laterals;
+    int weight_shift;
+    /// Both decays are shifts k (0 ... 30), bias 2^(k-1) (0 for k = 0).
+    int current_shift, membrane_shift;
+    int32_t current_bias, membrane_bias;
+    int refractory_steps;
+} hm2bp_fast_core;
+
+/// A core's state in the fast form: c and u carried with their decay's rounding bias added
+/// (c + bias_c, u + bias_u), so each decay is x - (x >> k), and the refractory counters replaced
+/// by spike history bitmaps (one 16-bit mask per 16 neurons).
+typedef struct hm2bp_fast_state {
+    int32_t *current;
+    int32_t *membrane;
+    /// (R + 1) rows of width / 64 bitmap words (bit i of word b: neuron 64b + i); row
+    /// (t mod (R + 1)) holds the spikes of step t.
+    uint64_t *history;
+    /// width / 64 words: the neurons with r > 0 at the coming step.
+    uint64_t *resting;
+} hm2bp_fast_state;
+
+/// One step t >= 1 of one core under FastCoreKernel's no-saturation preconditions: row sums of
+/// the events (16-bit from the packed weights, or the given int32 `sums32` in neuron order), then
+/// steps 1 and 3 to 7 of docs/fixed-point.md section 3 for every neuron. Writes the fired local
+/// indices ascending to `spikes` (up to width entries) and adds 1 to their `spike_counts`. When
+/// `bounds` is non-NULL it receives max |c| and max |u| over the core after the step (tracking
+/// them costs four instructions per 16 neurons). Returns the spike count. At most 255 events
+/// unless sums32 (width entries, 64-byte aligned) is given.
+int hm2bp_fast_step(const hm2bp_fast_core *core, const hm2bp_fast_state *state, long t,
+                    const int32_t *events, int event_count, const int32_t *sums32, int last_spike_count,
+                    int32_t *spikes, int32_t *spike_counts, int64_t *bounds);
+
+/// max |c| and max |u| over the core (bounds[0], bounds[1]), from its fast-form state.
+void hm2bp_fast_bounds(const hm2bp_fast_core *core, const hm2bp_fast_state *state, int64_t *bounds);
 
 #endif

@@ -4,11 +4,12 @@ import SpikeModel
 import XCTest
 @testable import Emulator
 
-/// `FusedCoreKernel` (16-bit packed accumulation, or int32 sums above 257 events, and the
-/// saturation-free update) must give exactly the scalar kernel's results. The recording here
-/// is spikes only, because recorded states take the general path; every case also checks that
-/// the fused path really ran, and the saturating cases that the general path did too.
-final class FusedKernelTests: XCTestCase {
+/// `FastCoreKernel` (16-bit packed accumulation, or int32 sums above 255 events, the
+/// saturation-free update on the fast form of the state) must give exactly the scalar kernel's
+/// results. The recording here is spikes only, because recorded states take the general path;
+/// every case also checks that the fast path really ran, and the saturating cases that the
+/// general path did too (so the state changes form back and forth within a sample).
+final class FastKernelTests: XCTestCase {
     struct Case {
         var name: String
         var widths: [Int]
@@ -28,15 +29,21 @@ final class FusedKernelTests: XCTestCase {
         var expectsGeneralSteps = false
     }
 
-    func testFusedPathsMatchTheScalarKernel() throws {
+    func testFastPathsMatchTheScalarKernel() throws {
         let cases = [
-            // 800 neurons: packed tiles of 5, 3 blocks (832 = 2 * 320 + 192), a 16-lane tail.
+            // 800 neurons: three tiles of four 64-neuron blocks and one single block.
             Case(name: "784-800-10 shape", widths: [784, 800, 10]),
-            // 400 axons at 90 %: about 360 events per step, above the 16-bit limit of 257.
+            // F above 14: vpmaddwd scales by 2^14, a shift does the rest.
+            Case(name: "weight shift 17", widths: [100, 70, 10], shift: 17, weightBias: 10),
+            // 400 axons at 90 %: about 360 events per step, above the 16-bit limit of 255.
             Case(name: "dense int32 sums", widths: [400, 130, 10], shift: 4, inputPercent: 90, weightBias: 0, thresholdScale: 2),
             // Lateral inhibition on both layers, odd widths (1-block tiles and tails).
             Case(name: "lateral", widths: [50, 200, 30], lateral: [true, true]),
-            // Narrow state: saturating steps fall back, the others run fused.
+            // The spike history has one row (R = 0) or two (R = 1): the last step's row is also
+            // this step's, or the oldest one.
+            Case(name: "lateral, no refractory period", widths: [50, 130, 20], refractory: 0, lateral: [true, true]),
+            Case(name: "lateral, refractory 1", widths: [50, 130, 20], refractory: 1, lateral: [true, true]),
+            // Narrow state: saturating steps fall back, the others run fast.
             Case(name: "saturating", widths: [60, 96, 12], stateBits: 16, shift: 2, thresholdScale: 64, expectsGeneralSteps: true),
             // Split layers with spike budgets on every router and the input map; long refractory.
             Case(name: "split with budgets", widths: [120, 200, 24], refractory: 5, splits: [[100, 60, 40], [7, 17]],
@@ -68,21 +75,21 @@ final class FusedKernelTests: XCTestCase {
             let emulator = Emulator(image: image)
             XCTAssertTrue(emulator.allCoresVectorized, c.name)
             let workspace = emulator.makeWorkspace()
-            let fused = try emulator.run(raster, recording: .spikes, workspace: workspace)
+            let fast = try emulator.run(raster, recording: .spikes, workspace: workspace)
             let scalar = try Emulator(image: image, vectorize: false).run(raster, recording: .spikes)
-            XCTAssertEqual(fused, scalar, "\(c.name): the fused and scalar kernels differ")
+            XCTAssertEqual(fast, scalar, "\(c.name): the fast and scalar kernels differ")
             // Recorded states run every step on the general path (and t = 0 on the scalar one).
             let recorded = try emulator.run(raster, recording: [.spikes, .states])
-            XCTAssertEqual(recorded.layerSpikes, fused.layerSpikes, "\(c.name): the recorded run differs")
-            XCTAssertEqual(recorded.saturations, fused.saturations, c.name)
-            XCTAssertGreaterThan(fused.layerSpikeTotals.min() ?? 0, 0, "\(c.name): every layer should fire")
-            let fusedSteps = workspace.states.map(\.fusedSteps)
-            XCTAssertGreaterThan(fusedSteps.min() ?? 0, 0, "\(c.name): every core should take the fused path")
+            XCTAssertEqual(recorded.layerSpikes, fast.layerSpikes, "\(c.name): the recorded run differs")
+            XCTAssertEqual(recorded.saturations, fast.saturations, c.name)
+            XCTAssertGreaterThan(fast.layerSpikeTotals.min() ?? 0, 0, "\(c.name): every layer should fire")
+            let fastSteps = workspace.states.map(\.fastSteps)
+            XCTAssertGreaterThan(fastSteps.min() ?? 0, 0, "\(c.name): every core should take the fast path")
             if c.expectsGeneralSteps {
-                XCTAssertGreaterThan(fused.saturations.reduce(0, +), 0, "\(c.name) should saturate")
-                XCTAssertLessThan(fusedSteps.reduce(0, +), workspace.states.count * (steps - 1), "\(c.name): saturating steps must fall back")
+                XCTAssertGreaterThan(fast.saturations.reduce(0, +), 0, "\(c.name) should saturate")
+                XCTAssertLessThan(fastSteps.reduce(0, +), workspace.states.count * (steps - 1), "\(c.name): saturating steps must fall back")
             }
-            if !c.budgets.isEmpty { XCTAssertGreaterThan(fused.droppedSpikes.reduce(0, +), 0, "\(c.name): budgets should drop spikes") }
+            if !c.budgets.isEmpty { XCTAssertGreaterThan(fast.droppedSpikes.reduce(0, +), 0, "\(c.name): budgets should drop spikes") }
         }
     }
 }

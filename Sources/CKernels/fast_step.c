@@ -1,0 +1,261 @@
+#include "ckernels.h"
+#include <immintrin.h>
+
+// The emulator's fast step (see ckernels.h and docs/emulator.md, "The fast path"). AVX-512
+// intrinsics throughout; every lane operation is the exact wrapping 32-bit (or 16-bit) operation
+// the proof in FastCoreKernel.swift reasons about, so there is no signed-overflow UB and the result
+// is bit-identical to the contract whenever the caller's preconditions hold.
+//
+// What bounds the speed on this machine (docs/benchmarks.md): 512-bit stores (about 2 cycles
+// each), shifts and vpabsd (one per cycle against two adds), and L2 latency on the weight rows.
+// Hence: the row sums stay in registers between accumulation and update, the spike list comes
+// from the spike bitmap with scalar code instead of a 64-byte compress store per 16 neurons,
+// the refractory counters are bitmaps, and the state bound is only tracked when asked for.
+
+// Everything one step reads or writes besides the weights, in locals the compiler may keep in
+// registers (stores through the state's own arrays cannot alias these pointers).
+typedef struct {
+    int32_t *restrict current, *restrict membrane;
+    uint64_t *restrict resting;
+    // Rows of one history: they coincide when R <= 1, so not restrict.
+    uint64_t *fired_now;
+    const uint64_t *fired_last, *fired_oldest;
+    int single_row;
+    const int32_t *restrict thresholds, *restrict laterals;
+    __m512i current_bias, membrane_bias, lateral_count;
+    __m128i current_shift, membrane_shift;
+} step_context;
+
+typedef struct {
+    __m512i current_max, current_min, membrane_max, membrane_min;
+} magnitudes;
+
+// Steps 1 and 3 to 7 of the contract for the 16 neurons starting at o, lanes `bit`...`bit`+15 of
+// the block's 64-bit masks; returns the spike mask.
+static inline __attribute__((always_inline)) __mmask16 update_group(
+    const int lateral, const int track, const step_context *x, __m512i drive, long o,
+    __mmask16 resting, __mmask16 fired_last, magnitudes *m) {
+    if (lateral) {
+        // n_i * L_i = (spikes at t-1) * L_i - L_i where neuron i itself fired at t-1.
+        __m512i l = _mm512_load_si512(x->laterals + o);
+        drive = _mm512_add_epi32(drive, _mm512_mullo_epi32(x->lateral_count, l));
+        drive = _mm512_mask_sub_epi32(drive, fired_last, drive, l);
+    }
+    __m512i c_hat = _mm512_load_si512(x->current + o);
+    c_hat = _mm512_add_epi32(_mm512_sub_epi32(c_hat, _mm512_sra_epi32(c_hat, x->current_shift)), drive);
+    __m512i c = _mm512_sub_epi32(c_hat, x->current_bias);
+    __m512i u_hat = _mm512_load_si512(x->membrane + o);
+    u_hat = _mm512_add_epi32(_mm512_sub_epi32(u_hat, _mm512_sra_epi32(u_hat, x->membrane_shift)), c);
+    const __mmask16 spike = _mm512_mask_cmpgt_epi32_mask((__mmask16)~resting, u_hat, _mm512_load_si512(x->thresholds + o));
+    // Refractory clamp and reset both set u to 0, that is u_hat to the membrane bias.
+    u_hat = _mm512_mask_mov_epi32(u_hat, resting | spike, x->membrane_bias);
+    _mm512_store_si512(x->current + o, c_hat);
+    _mm512_store_si512(x->membrane + o, u_hat);
+    if (track) {
+        m->current_max = _mm512_max_epi32(m->current_max, c);
+        m->current_min = _mm512_min_epi32(m->current_min, c);
+        m->membrane_max = _mm512_max_epi32(m->membrane_max, u_hat);
+        m->membrane_min = _mm512_min_epi32(m->membrane_min, u_hat);
+    }
+    return spike;
+}
+
+// The four groups of the 64-neuron block starting at o, from their drives; updates the block's
+// spike history and refractory bitmaps.
+static inline __attribute__((always_inline)) void update_block(
+    const int lateral, const int track, const step_context *x, __m512i d0, __m512i d1, __m512i d2, __m512i d3,
+    long o, magnitudes *m) {
+    const long b = o / 64;
+    const uint64_t resting = x->resting[b], last = lateral ? x->fired_last[b] : 0;
+    const uint64_t s0 = update_group(lateral, track, x, d0, o, (__mmask16)resting, (__mmask16)last, m);
+    const uint64_t s1 = update_group(lateral, track, x, d1, o + 16, (__mmask16)(resting >> 16), (__mmask16)(last >> 16), m);
+    const uint64_t s2 = update_group(lateral, track, x, d2, o + 32, (__mmask16)(resting >> 32), (__mmask16)(last >> 32), m);
+    const uint64_t s3 = update_group(lateral, track, x, d3, o + 48, (__mmask16)(resting >> 48), (__mmask16)(last >> 48), m);
+    const uint64_t spikes = s0 | (s1 << 16) | (s2 << 32) | (s3 << 48);
+    // r > 0 at t + 1 exactly for the neurons that fired in [t + 1 - R, t]: add this step's, drop
+    // those of t - R (disjoint sets: a neuron that fired at t - R was resting until t). The
+    // history has one row when R = 0: then t - R is t itself and nobody rests.
+    x->resting[b] = resting ^ spikes ^ (x->single_row ? spikes : x->fired_oldest[b]);
+    x->fired_now[b] = spikes;
+}
+
+// Offset weights are q + 128, so the offset sum over n events is the true sum + 128 n.
+// The high byte of every 16-bit word: the offset weight of the block's neurons in odd bytes.
+static inline __m512i high_bytes(__m512i x) { return _mm512_srli_epi16(x, 8); }
+
+typedef struct {
+    __m512i offset, even, odd;
+    __m128i extra_shift;
+    int wide_shift;
+} drive_scale;
+
+// Word sums w (low offset sums + 256 * high offset sums, mod 2^16) and high offset sums h of one
+// block into the four groups' drives sum * 2^F. The low offset sums are at most 255 * 255 < 2^16,
+// so w - 256 h is exact mod 2^16; the true sums fit int16 (at most 255 events). Layout
+// (hm2bp_fast_core.weights): neuron o + 16q + j sits in word 2j + (q & 1) of the low (q < 2)
+// or high (q >= 2) bytes, so vpmaddwd with (2^F, 0) or (0, 2^F) widens and scales a group.
+static inline __attribute__((always_inline)) void drives(const drive_scale *k, __m512i w, __m512i h,
+                                                        __m512i *d0, __m512i *d1, __m512i *d2, __m512i *d3) {
+    const __m512i low = _mm512_sub_epi16(_mm512_sub_epi16(w, _mm512_slli_epi16(h, 8)), k->offset);
+    const __m512i high = _mm512_sub_epi16(h, k->offset);
+    *d0 = _mm512_madd_epi16(low, k->even); *d1 = _mm512_madd_epi16(low, k->odd);
+    *d2 = _mm512_madd_epi16(high, k->even); *d3 = _mm512_madd_epi16(high, k->odd);
+    if (k->wide_shift) {
+        *d0 = _mm512_sll_epi32(*d0, k->extra_shift); *d1 = _mm512_sll_epi32(*d1, k->extra_shift);
+        *d2 = _mm512_sll_epi32(*d2, k->extra_shift); *d3 = _mm512_sll_epi32(*d3, k->extra_shift);
+    }
+}
+
+#define HM2BP_TILE_BLOCKS 4
+
+static inline __attribute__((always_inline)) int fast_step(
+    const int lateral, const int narrow, const int track, const hm2bp_fast_core *core, const hm2bp_fast_state *state,
+    long t, const int32_t *restrict events, int event_count, const int32_t *restrict sums32, int last_spike_count,
+    int32_t *restrict spikes, int32_t *restrict spike_counts, int64_t *restrict bound) {
+    const long width = core->width, blocks = width / 64;
+    const long slots = core->refractory_steps + 1;
+    step_context x;
+    x.current = state->current;
+    x.membrane = state->membrane;
+    x.resting = state->resting;
+    // Row (t mod (R+1)) of the history gets this step's spikes; row t-1 holds the last step's,
+    // row t+1 those of t - R.
+    x.fired_now = state->history + (t % slots) * blocks;
+    x.fired_last = state->history + ((t + slots - 1) % slots) * blocks;
+    x.fired_oldest = state->history + ((t + 1) % slots) * blocks;
+    x.single_row = slots == 1;
+    x.thresholds = core->thresholds;
+    x.laterals = core->laterals;
+    x.current_bias = _mm512_set1_epi32(core->current_bias);
+    x.membrane_bias = _mm512_set1_epi32(core->membrane_bias);
+    x.lateral_count = _mm512_set1_epi32(last_spike_count);
+    x.current_shift = _mm_cvtsi32_si128(core->current_shift);
+    x.membrane_shift = _mm_cvtsi32_si128(core->membrane_shift);
+    // 2^F through vpmaddwd when it fits an int16 multiplier, else 2^14 and a shift for the rest.
+    drive_scale k;
+    k.wide_shift = core->weight_shift > 14;
+    const int madd_shift = k.wide_shift ? 14 : core->weight_shift;
+    k.extra_shift = _mm_cvtsi32_si128(core->weight_shift - madd_shift);
+    k.even = _mm512_set1_epi32(1 << madd_shift);
+    k.odd = _mm512_set1_epi32((1 << madd_shift) << 16);
+    k.offset = _mm512_set1_epi16((short)(128 * event_count));
+    const __m128i full_shift = _mm_cvtsi32_si128(core->weight_shift);
+    magnitudes m;
+    m.current_max = m.membrane_max = _mm512_set1_epi32(INT32_MIN);
+    m.current_min = m.membrane_min = _mm512_set1_epi32(INT32_MAX);
+
+    long o = 0;
+    if (narrow) {
+        // Tiles of four blocks: eight registers of word sums while every event's row is added,
+        // then the tile's update straight from them. The next tile's lines of each row are
+        // prefetched while this tile's are summed (the rows come from L2).
+        const uint8_t *weights = core->weights;
+        for (; o + 64 * HM2BP_TILE_BLOCKS <= width; o += 64 * HM2BP_TILE_BLOCKS) {
+            __m512i w0 = _mm512_setzero_si512(), h0 = w0, w1 = w0, h1 = w0, w2 = w0, h2 = w0, w3 = w0, h3 = w0;
+            for (int e = 0; e < event_count; e++) {
+                const uint8_t *row = weights + (long)events[e] * width + o;
+                __m512i x0 = _mm512_load_si512(row), x1 = _mm512_load_si512(row + 64);
+                __m512i x2 = _mm512_load_si512(row + 128), x3 = _mm512_load_si512(row + 192);
+                w0 = _mm512_add_epi16(w0, x0); h0 = _mm512_add_epi16(h0, high_bytes(x0));
+                w1 = _mm512_add_epi16(w1, x1); h1 = _mm512_add_epi16(h1, high_bytes(x1));
+                w2 = _mm512_add_epi16(w2, x2); h2 = _mm512_add_epi16(h2, high_bytes(x2));
+                w3 = _mm512_add_epi16(w3, x3); h3 = _mm512_add_epi16(h3, high_bytes(x3));
+            }
+            __m512i d0, d1, d2, d3;
+            drives(&k, w0, h0, &d0, &d1, &d2, &d3);
+            update_block(lateral, track, &x, d0, d1, d2, d3, o, &m);
+            drives(&k, w1, h1, &d0, &d1, &d2, &d3);
+            update_block(lateral, track, &x, d0, d1, d2, d3, o + 64, &m);
+            drives(&k, w2, h2, &d0, &d1, &d2, &d3);
+            update_block(lateral, track, &x, d0, d1, d2, d3, o + 128, &m);
+            drives(&k, w3, h3, &d0, &d1, &d2, &d3);
+            update_block(lateral, track, &x, d0, d1, d2, d3, o + 192, &m);
+        }
+        for (; o < width; o += 64) {
+            __m512i w = _mm512_setzero_si512(), h = w;
+            for (int e = 0; e < event_count; e++) {
+                __m512i x0 = _mm512_load_si512(weights + (long)events[e] * width + o);
+                w = _mm512_add_epi16(w, x0); h = _mm512_add_epi16(h, high_bytes(x0));
+            }
+            __m512i d0, d1, d2, d3;
+            drives(&k, w, h, &d0, &d1, &d2, &d3);
+            update_block(lateral, track, &x, d0, d1, d2, d3, o, &m);
+        }
+    } else {
+        for (; o < width; o += 64) {
+            update_block(lateral, track, &x, _mm512_sll_epi32(_mm512_load_si512(sums32 + o), full_shift),
+                         _mm512_sll_epi32(_mm512_load_si512(sums32 + o + 16), full_shift),
+                         _mm512_sll_epi32(_mm512_load_si512(sums32 + o + 32), full_shift),
+                         _mm512_sll_epi32(_mm512_load_si512(sums32 + o + 48), full_shift), o, &m);
+        }
+    }
+
+    // The spike list from the bitmap, ascending, without a data-dependent branch (those
+    // mispredict at these rates): first the non-empty words, then one iteration per spike.
+    uint64_t words[blocks + 1];
+    long bases[blocks + 1];
+    long nonempty = 0;
+    int count = 0;
+    for (long b = 0; b < blocks; b++) {
+        const uint64_t word = x.fired_now[b];
+        words[nonempty] = word;
+        bases[nonempty] = 64 * b;
+        nonempty += word != 0;
+        count += __builtin_popcountll(word);
+    }
+    words[nonempty] = 0;
+    bases[nonempty] = 0;
+    long at = 0;
+    uint64_t word = words[0];
+    for (int s = 0; s < count; s++) {
+        const int32_t neuron = (int32_t)(bases[at] + __builtin_ctzll(word));
+        spikes[s] = neuron;
+        spike_counts[neuron] += 1;
+        word &= word - 1;
+        // Arithmetic on a mask the compiler cannot see through: from a conditional, or from
+        // a mask it knows is 0 or all ones, clang makes a branch, which mispredicts.
+        const uint64_t empty = word == 0;
+        uint64_t take = 0 - empty;
+        __asm__("" : "+r"(take));
+        at += (long)empty;
+        word |= words[at] & take;
+    }
+
+    if (track) {
+        // |c| and |u| of every neuron after the step: c from its extremes, u = u_hat - bias.
+        const int64_t c_high = _mm512_reduce_max_epi32(m.current_max), c_low = _mm512_reduce_min_epi32(m.current_min);
+        const int64_t u_high = (int64_t)_mm512_reduce_max_epi32(m.membrane_max) - core->membrane_bias;
+        const int64_t u_low = (int64_t)_mm512_reduce_min_epi32(m.membrane_min) - core->membrane_bias;
+        bound[0] = c_high > -c_low ? c_high : -c_low;
+        bound[1] = u_high > -u_low ? u_high : -u_low;
+    }
+    return count;
+}
+
+int hm2bp_fast_step(const hm2bp_fast_core *core, const hm2bp_fast_state *state, long t,
+                    const int32_t *events, int event_count, const int32_t *sums32, int last_spike_count,
+                    int32_t *spikes, int32_t *spike_counts, int64_t *bounds) {
+#define HM2BP_FAST(lateral, narrow, track) \
+    fast_step(lateral, narrow, track, core, state, t, events, event_count, sums32, last_spike_count, spikes, spike_counts, bounds)
+#define HM2BP_FAST_TRACK(lateral, narrow) (bounds ? HM2BP_FAST(lateral, narrow, 1) : HM2BP_FAST(lateral, narrow, 0))
+    const int lateral = core->laterals != 0 && last_spike_count > 0;
+    if (sums32) return lateral ? HM2BP_FAST_TRACK(1, 0) : HM2BP_FAST_TRACK(0, 0);
+    return lateral ? HM2BP_FAST_TRACK(1, 1) : HM2BP_FAST_TRACK(0, 1);
+#undef HM2BP_FAST_TRACK
+#undef HM2BP_FAST
+}
+
+void hm2bp_fast_bounds(const hm2bp_fast_core *core, const hm2bp_fast_state *state, int64_t *bounds) {
+    __m512i c_max = _mm512_set1_epi32(INT32_MIN), u_max = c_max, c_min = _mm512_set1_epi32(INT32_MAX), u_min = c_min;
+    for (long o = 0; o < core->width; o += 16) {
+        const __m512i c = _mm512_load_si512(state->current + o), u = _mm512_load_si512(state->membrane + o);
+        c_max = _mm512_max_epi32(c_max, c); c_min = _mm512_min_epi32(c_min, c);
+        u_max = _mm512_max_epi32(u_max, u); u_min = _mm512_min_epi32(u_min, u);
+    }
+    const int64_t c_high = (int64_t)_mm512_reduce_max_epi32(c_max) - core->current_bias;
+    const int64_t c_low = (int64_t)_mm512_reduce_min_epi32(c_min) - core->current_bias;
+    const int64_t u_high = (int64_t)_mm512_reduce_max_epi32(u_max) - core->membrane_bias;
+    const int64_t u_low = (int64_t)_mm512_reduce_min_epi32(u_min) - core->membrane_bias;
+    bounds[0] = c_high > -c_low ? c_high : -c_low;
+    bounds[1] = u_high > -u_low ? u_high : -u_low;
+}

@@ -1,0 +1,80 @@
+import CKernels
+
+/// One step (t >= 1) of one core when it provably cannot overflow or saturate: the path every
+/// step of a compiled MNIST model takes. The whole step is one C call (CKernels'
+/// `hm2bp_fast_step`): 16-bit row accumulation from the packed weights kept in registers, the
+/// neuron update on the fast form of the state (see `CoreState`), spikes, counts.
+///
+/// Preconditions (checked by `plan`):
+/// * the core is `fastEligible` (both decays are shifts) and the step's drive bound D
+///   (`NarrowNeuronUpdate.driveBound`) is below 2^30;
+/// * with Mc, Mu bounds on |c| and |u| after the last step, `Mu + Mc + D <= 2^(B-1) - 1`: then
+///   |c'| <= Mc + D and |u'| <= Mu + Mc + D (a decay never grows |x|, the clamp and reset only
+///   shrink u), so neither addition of the contract saturates, and exact 32-bit wrapping
+///   arithmetic gives the contract's values;
+/// * `Mu + Mc + D + bias <= Int32.max` for both decays' biases: the fast form's c + bias_c and
+///   u + bias_u, whose arithmetic shift is the decay, are then exact int32 values before and
+///   after the step (x - ((x + b) >> k) = (x + b) - ((x + b) >> k) - b).
+///
+/// Row sums are 16-bit for steps of at most 255 events (|true sum| <= 255 * 128 < 2^15, and
+/// every offset sum <= 255 * 255 < 2^16); larger steps take int32 sums from
+/// `CoreKernel.accumulate`.
+///
+/// The bounds: measuring them costs four instructions per 16 neurons, so a step measures them
+/// only when the projection Mc' = Mc + D, Mu' = Mu + Mc' would leave little room for the next
+/// step; when the check fails on a projection, they are measured from the state first.
+enum FastCoreKernel {
+    struct Plan {
+        var narrow: Bool
+        var track: Bool
+        var drive: Int64
+    }
+
+    static let maxPackedEvents = 255
+
+    @inline(__always)
+    static func limit(_ p: CoreProgram) -> Int64 { min(p.stateHigh, Int64(Int32.max) - max(p.currentBias, p.membraneBias)) }
+
+    /// Whether this step may run here, and how; nil leaves it to `CoreKernel`'s general path.
+    @inline(__always)
+    static func plan(_ p: CoreProgram, _ s: CoreState) -> Plan? {
+        guard p.fastEligible, let drive = NarrowNeuronUpdate.driveBound(p, s) else { return nil }
+        let limit = limit(p)
+        if s.membraneBound + s.currentBound + drive > limit {
+            guard !s.boundsExact, s.form != .canonical else { return nil }
+            measureBounds(p, s)
+            guard s.membraneBound + s.currentBound + drive <= limit else { return nil }
+        }
+        let current = s.currentBound + drive, membrane = s.membraneBound + current
+        return Plan(narrow: s.inboxCount <= maxPackedEvents, track: membrane + current + 2 * drive > limit, drive: drive)
+    }
+
+    static func measureBounds(_ p: CoreProgram, _ s: CoreState) {
+        var bounds: (Int64, Int64) = (0, 0)
+        withUnsafeMutableBytes(of: &bounds) { hm2bp_fast_bounds(p.fast, s.fast, $0.baseAddress!.assumingMemoryBound(to: Int64.self)) }
+        (s.currentBound, s.membraneBound) = bounds
+        s.boundsExact = true
+    }
+
+    static func step(_ p: CoreProgram, _ s: CoreState, t: Int, plan: Plan) {
+        FastForm.ensureFast(p, s, t: t)
+        if !plan.narrow { CoreKernel.accumulate(p, s) }
+        var bounds: (Int64, Int64) = (0, 0)
+        let count = withUnsafeMutableBytes(of: &bounds) { raw in
+            hm2bp_fast_step(p.fast, s.fast, t, s.inbox, Int32(s.inboxCount), plan.narrow ? nil : s.sums.pointer,
+                            Int32(s.lastSpikeCount), s.spikes.pointer, s.spikeCounts.pointer,
+                            plan.track ? raw.baseAddress!.assumingMemoryBound(to: Int64.self) : nil)
+        }
+        if plan.track {
+            (s.currentBound, s.membraneBound) = bounds
+        } else {
+            s.currentBound += plan.drive
+            s.membraneBound += s.currentBound
+        }
+        s.boundsExact = plan.track
+        s.form = .fast
+        s.spikeCount = Int(count)
+        s.lastSpikeCount = Int(count)
+        s.fastSteps += 1
+    }
+}
