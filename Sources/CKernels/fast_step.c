@@ -259,3 +259,121 @@ void hm2bp_fast_bounds(const hm2bp_fast_core *core, const hm2bp_fast_state *stat
     bounds[0] = c_high > -c_low ? c_high : -c_low;
     bounds[1] = u_high > -u_low ? u_high : -u_low;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The whole sample of one core, block by block (hm2bp_core_run in ckernels.h). A 64-neuron
+// block's c + bias_c, u + bias_u and spike counts stay in twelve registers for all T steps, so
+// the state never goes through memory; per step the block's rows of the step's events are
+// summed (16-bit, as above) and the four groups updated. The caller proves afterwards, from
+// the extremes reported here, that no step could have saturated.
+
+static inline __attribute__((always_inline)) __mmask16 run_group(
+    __m512i *c_hat, __m512i *u_hat, __m512i drive, __mmask16 resting, const int32_t *thresholds,
+    __m128i current_shift, __m128i membrane_shift, __m512i current_bias, __m512i membrane_bias,
+    __m512i *c_max, __m512i *c_min, __m512i *u_min) {
+    *c_hat = _mm512_add_epi32(_mm512_sub_epi32(*c_hat, _mm512_sra_epi32(*c_hat, current_shift)), drive);
+    const __m512i c = _mm512_sub_epi32(*c_hat, current_bias);
+    __m512i u = _mm512_add_epi32(_mm512_sub_epi32(*u_hat, _mm512_sra_epi32(*u_hat, membrane_shift)), c);
+    const __mmask16 spike = _mm512_mask_cmpgt_epi32_mask((__mmask16)~resting, u, _mm512_load_si512(thresholds));
+    // u before the reset is checked too: it is the value the contract's addition produces.
+    *u_min = _mm512_min_epi32(*u_min, u);
+    *u_hat = _mm512_mask_mov_epi32(u, resting | spike, membrane_bias);
+    *c_max = _mm512_max_epi32(*c_max, c);
+    *c_min = _mm512_min_epi32(*c_min, c);
+    return spike;
+}
+
+// Adds a block's 8-bit spike counts to the int32 totals (every 255 steps, before they can wrap).
+static inline void flush_counts(__m512i *counts8, int32_t *totals) {
+#define HM2BP_FLUSH(q)                                                                                  \
+    _mm512_storeu_si512(totals + 16 * q, _mm512_add_epi32(_mm512_loadu_si512(totals + 16 * q),          \
+                                                          _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(*counts8, q))))
+    HM2BP_FLUSH(0); HM2BP_FLUSH(1); HM2BP_FLUSH(2); HM2BP_FLUSH(3);
+#undef HM2BP_FLUSH
+    *counts8 = _mm512_setzero_si512();
+}
+
+void hm2bp_core_run(const hm2bp_fast_core *core, long steps, const int32_t *restrict event_starts,
+                    const int32_t *restrict events, uint64_t *restrict spikes, int32_t *restrict spike_counts,
+                    uint32_t *restrict scratch, int64_t *restrict extremes) {
+    const long width = core->width, blocks = width / 64;
+    const long slots = core->refractory_steps + 1;
+    const __m128i current_shift = _mm_cvtsi32_si128(core->current_shift), membrane_shift = _mm_cvtsi32_si128(core->membrane_shift);
+    const __m512i current_bias = _mm512_set1_epi32(core->current_bias), membrane_bias = _mm512_set1_epi32(core->membrane_bias);
+    const int wide_shift = core->weight_shift > 14;
+    const int madd_shift = wide_shift ? 14 : core->weight_shift;
+    const __m128i extra_shift = _mm_cvtsi32_si128(core->weight_shift - madd_shift);
+    const __m512i even = _mm512_set1_epi32(1 << madd_shift), odd = _mm512_set1_epi32((1 << madd_shift) << 16);
+    // Hidden from the optimizer, which would otherwise turn the one masked byte subtraction per
+    // count update into a mask-to-vector move and a subtraction.
+    __m512i minus_one = _mm512_set1_epi8(-1);
+    __asm__("" : "+v"(minus_one));
+    __m512i c_max = _mm512_set1_epi32(INT32_MIN), c_min = _mm512_set1_epi32(INT32_MAX), u_min = c_min;
+    // Per step, the accumulators' starting words, which take the offsets 128 n out of the sums
+    // for free: h from -128 n ends at the true high sums; w from -(128 + 32768) n ends where
+    // w - 256 h is the true low sums (mod 2^16, see drives()). Low half w, high half h.
+    uint32_t *starts = scratch;
+    for (long t = 0; t < steps; t++) {
+        const uint32_t n = (uint32_t)(event_starts[t + 1] - event_starts[t]);
+        starts[t] = ((0u - (128u + 32768u) * n) & 0xFFFFu) | ((0u - 128u * n) << 16);
+    }
+    // The ring of the block's spikes of the last R + 1 steps, after the starting words.
+    uint64_t *history = (uint64_t *)(void *)(scratch + ((steps + 1) & ~1L));
+    for (long b = 0; b < blocks; b++) {
+        const long o = 64 * b;
+        const uint8_t *weights = core->weights + o;
+        const int32_t *thresholds = core->thresholds + o;
+        int32_t *totals = spike_counts + o;
+        for (int k = 0; k < 64; k++) totals[k] = 0;
+        __m512i c0 = current_bias, c1 = c0, c2 = c0, c3 = c0;
+        __m512i u0 = membrane_bias, u1 = u0, u2 = u0, u3 = u0;
+        __m512i counts8 = _mm512_setzero_si512();
+        int since_flush = 0;
+        // The slot of step t and that of t - R (the next one), advanced without a division.
+        for (long s = 0; s < slots; s++) history[s] = 0;
+        uint64_t resting = 0;
+        long slot = 1 % slots, oldest = 2 % slots;
+        spikes[b] = 0;
+        uint64_t *spike_row = spikes + blocks + b;
+        for (long t = 1; t < steps; t++, spike_row += blocks) {
+            const int32_t *step_events = events + event_starts[t];
+            const int count = event_starts[t + 1] - event_starts[t];
+            const uint16_t *start = (const uint16_t *)(const void *)(starts + t);
+            __m512i w = _mm512_set1_epi16((short)start[0]), h = _mm512_set1_epi16((short)start[1]);
+            for (int e = 0; e < count; e++) {
+                const __m512i x = _mm512_load_si512(weights + (long)step_events[e] * width);
+                w = _mm512_add_epi16(w, x); h = _mm512_add_epi16(h, high_bytes(x));
+            }
+            const __m512i low = _mm512_sub_epi16(w, _mm512_slli_epi16(h, 8));
+            __m512i d0 = _mm512_madd_epi16(low, even), d1 = _mm512_madd_epi16(low, odd);
+            __m512i d2 = _mm512_madd_epi16(h, even), d3 = _mm512_madd_epi16(h, odd);
+            if (wide_shift) {
+                d0 = _mm512_sll_epi32(d0, extra_shift); d1 = _mm512_sll_epi32(d1, extra_shift);
+                d2 = _mm512_sll_epi32(d2, extra_shift); d3 = _mm512_sll_epi32(d3, extra_shift);
+            }
+#define HM2BP_RUN_GROUP(c, u, d, q)                                                                           \
+    run_group(&c, &u, d, (__mmask16)(resting >> (16 * q)), thresholds + 16 * q, current_shift, membrane_shift, \
+              current_bias, membrane_bias, &c_max, &c_min, &u_min)
+            const uint64_t s0 = HM2BP_RUN_GROUP(c0, u0, d0, 0), s1 = HM2BP_RUN_GROUP(c1, u1, d1, 1);
+            const uint64_t s2 = HM2BP_RUN_GROUP(c2, u2, d2, 2), s3 = HM2BP_RUN_GROUP(c3, u3, d3, 3);
+#undef HM2BP_RUN_GROUP
+            const uint64_t fired = s0 | (s1 << 16) | (s2 << 32) | (s3 << 48);
+            *spike_row = fired;
+            counts8 = _mm512_mask_sub_epi8(counts8, (__mmask64)fired, counts8, minus_one);
+            if (++since_flush == 255) {
+                flush_counts(&counts8, totals);
+                since_flush = 0;
+            }
+            // As in fast_step: r > 0 at t + 1 for the spikes of [t + 1 - R, t]; nobody rests when R = 0.
+            const uint64_t dropped = slots == 1 ? fired : history[oldest];
+            history[slot] = fired;
+            resting ^= fired ^ dropped;
+            slot = oldest;
+            oldest = oldest + 1 == slots ? 0 : oldest + 1;
+        }
+        flush_counts(&counts8, totals);
+    }
+    extremes[0] = _mm512_reduce_max_epi32(c_max);
+    extremes[1] = _mm512_reduce_min_epi32(c_min);
+    extremes[2] = _mm512_reduce_min_epi32(u_min) - (int64_t)core->membrane_bias;
+}

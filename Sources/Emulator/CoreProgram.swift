@@ -70,6 +70,8 @@ final class CoreProgram {
     /// drive, which decides whether a step may run in 32-bit lanes.
     let maxAbsWeight: Int64
     let maxAbsLateral: Int64
+    /// The largest theta_i of the core (u after a step never exceeds it).
+    let maxThreshold: Int64
     let hasLateral: Bool
     let weightShift: Int64
     let stateLow: Int64
@@ -124,6 +126,7 @@ final class CoreProgram {
             laterals.pointer[k] = Int32(layer.laterals[core.firstNeuron + k])
         }
         maxAbsWeight = Int64(core.weights.lazy.map(\.magnitude).max() ?? 0)
+        maxThreshold = layer.thresholds[core.firstNeuron..<(core.firstNeuron + core.neuronCount)].max() ?? 0
         maxAbsLateral = (core.firstNeuron..<(core.firstNeuron + core.neuronCount)).lazy.map { abs(layer.laterals[$0]) }.max() ?? 0
         hasLateral = layer.hasLateralInhibition && layer.laterals.contains { $0 != 0 }
         rule = layer.rule

@@ -78,7 +78,8 @@ final class CoreState {
         inboxStorage = (AlignedBuffer(count: inboxCapacity), AlignedBuffer(count: inboxCapacity))
         inbox = inboxStorage.0.pointer
         nextInbox = inboxStorage.1.pointer
-        spikeCounts = AlignedBuffer(count: program.neuronCount)
+        // Whole blocks: the core-by-core run writes the padding neurons' counts (0) too.
+        spikeCounts = AlignedBuffer(count: program.packedWidth)
     }
 
     deinit { fast.deallocate() }
@@ -95,6 +96,8 @@ final class CoreState {
             form = .canonical
         }
         spikeCount = 0; lastSpikeCount = 0; inboxCount = 0; nextInboxCount = 0
+        inbox = inboxStorage.0.pointer
+        nextInbox = inboxStorage.1.pointer
         spikeCounts.fill(0)
         saturations = 0; droppedSpikes = 0; axonEvents = 0; fastSteps = 0
         currentBound = 0; membraneBound = 0; boundsExact = true
@@ -105,6 +108,12 @@ final class CoreState {
         swap(&inbox, &nextInbox)
         inboxCount = nextInboxCount
         nextInboxCount = 0
+    }
+
+    /// This step's events from elsewhere (the core-by-core run's schedule), instead of the inbox.
+    func receive(_ events: UnsafeMutablePointer<Int32>, count: Int) {
+        inbox = events
+        inboxCount = count
     }
 
     /// Adds this step's spikes to the per-neuron counts (the fast kernel does it itself).

@@ -17,6 +17,14 @@ public final class Emulator: @unchecked Sendable {
     let inboxCapacity: [Int]
     /// Cores of each layer, by first neuron.
     let coresOfLayer: [[Int]]
+    /// The cores in an order where every core comes after all cores that route spikes to it,
+    /// or nil when the routing has a cycle (then samples run in lockstep only).
+    let coreOrder: [Int]?
+    /// The core whose only source is the input map, when that map is one-to-one onto it with no
+    /// budget: the core-by-core run takes its events straight from the input raster
+    /// (without copying them when `directInputIdentity`: input n is axon n).
+    let directInputCore: Int?
+    let directInputIdentity: Bool
     /// `cores` and `routers` as unretained references for the step loop: both workers read
     /// these shared objects every step, and retaining them there made their reference counts
     /// bounce between the cores' caches (a third of the run time with 8 cores). Valid while
@@ -37,6 +45,15 @@ public final class Emulator: @unchecked Sendable {
         coresOfLayer = image.layers.indices.map { layer in
             image.cores.indices.filter { image.cores[$0].layer == layer }.sorted { image.cores[$0].firstNeuron < image.cores[$1].firstNeuron }
         }
+        coreOrder = Self.topologicalOrder(routers: routers)
+        let input = inputRouter
+        if let core = input.singleCore, input.oneToOne, input.spikeBudget == 0, !routers.contains(where: { $0.cores.contains(Int32(core)) }) {
+            directInputCore = core
+            directInputIdentity = (0..<input.sourceCount).allSatisfy { input.axons[$0] == Int32($0) }
+        } else {
+            directInputCore = nil
+            directInputIdentity = false
+        }
         coreRefs = .allocate(capacity: max(cores.count, 1))
         routerRefs = .allocate(capacity: routers.count + 1)
         for (c, core) in cores.enumerated() { (coreRefs + c).initialize(to: .passUnretained(core)) }
@@ -46,6 +63,23 @@ public final class Emulator: @unchecked Sendable {
     deinit {
         coreRefs.deallocate()
         routerRefs.deallocate()
+    }
+
+    /// Kahn's algorithm over the edges "core a's router has a destination on core b".
+    static func topologicalOrder(routers: [RouterProgram]) -> [Int]? {
+        let targets = routers.map { Set($0.cores.map(Int.init)) }
+        var incoming = [Int](repeating: 0, count: routers.count)
+        for set in targets { for b in set { incoming[b] += 1 } }
+        var ready = (0..<routers.count).filter { incoming[$0] == 0 }
+        var order: [Int] = []
+        while let a = ready.popLast() {
+            order.append(a)
+            for b in targets[a].sorted() {
+                incoming[b] -= 1
+                if incoming[b] == 0 { ready.append(b) }
+            }
+        }
+        return order.count == routers.count ? order : nil
     }
 
     /// Decodes and checks the image file first; a malformed file is an `ImageError` naming it.
@@ -59,6 +93,9 @@ public final class Emulator: @unchecked Sendable {
     /// One worker's mutable state for all cores, reused sample after sample.
     public final class Workspace {
         let states: [CoreState]
+        /// Per core, the whole-sample inputs of the core-by-core execution, and unretained.
+        let schedules: [CoreSchedule]
+        let scheduleRefs: UnsafeMutablePointer<Unmanaged<CoreSchedule>>
         /// Per core, the next inbox and its fill count while the routers forward one step.
         let inboxes: UnsafeMutablePointer<UnsafeMutablePointer<Int32>>
         let inboxCounts: UnsafeMutablePointer<Int>
@@ -66,6 +103,9 @@ public final class Emulator: @unchecked Sendable {
         let stateRefs: UnsafeMutablePointer<Unmanaged<CoreState>>
         init(_ emulator: Emulator) {
             states = emulator.cores.map { CoreState(program: $0, inboxCapacity: emulator.inboxCapacity[$0.index]) }
+            schedules = emulator.cores.map { CoreSchedule(program: $0, timeSteps: emulator.image.timeSteps) }
+            scheduleRefs = .allocate(capacity: max(schedules.count, 1))
+            for (c, schedule) in schedules.enumerated() { (scheduleRefs + c).initialize(to: .passUnretained(schedule)) }
             stateRefs = .allocate(capacity: max(states.count, 1))
             for (c, state) in states.enumerated() { (stateRefs + c).initialize(to: .passUnretained(state)) }
             inboxes = .allocate(capacity: max(states.count, 1))
@@ -75,6 +115,7 @@ public final class Emulator: @unchecked Sendable {
         }
 
         deinit {
+            scheduleRefs.deallocate()
             stateRefs.deallocate()
             inboxes.deallocate()
             inboxCounts.deallocate()

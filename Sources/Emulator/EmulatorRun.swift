@@ -1,10 +1,17 @@
 import SpikeModel
 
 extension Emulator {
+    /// Runs one sample: core by core (`executeCoreMajor`) when nothing is recorded and the
+    /// routing has no cycle, else in lockstep.
+    func execute(_ input: SpikeRaster, recording: Recording, workspace: Workspace) -> SampleResult {
+        if recording.isEmpty, let order = coreOrder { return executeCoreMajor(input, order: order, workspace: workspace) }
+        return executeLockstep(input, recording: recording, workspace: workspace)
+    }
+
     /// The lockstep loop: at each step every core consumes the axon events delivered during the
     /// previous step, then every router forwards this step's spikes (and the input map this
     /// step's input spikes) into the cores' next inboxes.
-    func execute(_ input: SpikeRaster, recording: Recording, workspace: Workspace) -> SampleResult {
+    func executeLockstep(_ input: SpikeRaster, recording: Recording, workspace: Workspace) -> SampleResult {
         let states = workspace.states
         for state in states { state.reset() }
         let steps = image.timeSteps
@@ -27,17 +34,7 @@ extension Emulator {
                             state.advanceInbox()
                             let row = traces.isEmpty ? nil : CoreKernel.TraceRow(membrane: traces[c].membrane.pointer + t * program.paddedWidth,
                                                                                   current: traces[c].current.pointer + t * program.paddedWidth)
-                            if t == 0 && row == nil {
-                                // Step 2 of the contract: at t = 0 only the decays happen, and the decay
-                                // of the reset state (all 0) is 0: nothing changes and nothing fires.
-                                state.spikeCount = 0
-                            } else if t == 0 {
-                                ScalarCoreKernel.step(program, state, t: 0, trace: row)
-                            } else if program.usesVectorKernel {
-                                CoreKernel.step(program, state, t: t, trace: row)
-                            } else {
-                                ScalarCoreKernel.step(program, state, t: t, trace: row)
-                            }
+                            Self.step(program, state, t: t, trace: row)
                             state.axonEvents += state.inboxCount
                             synapticEvents += state.inboxCount * program.neuronCount
                             let spikes = state.spikes.pointer
@@ -66,6 +63,22 @@ extension Emulator {
         }
         return collect(states, synapticEvents: synapticEvents, inputDropped: inputDropped,
                        coreRasters: recordSpikes ? coreRasters : nil, traces: traces)
+    }
+
+    /// One step of one core on the kernel that suits it, its inbox already in place.
+    @inline(__always)
+    static func step(_ program: CoreProgram, _ state: CoreState, t: Int, trace row: CoreKernel.TraceRow?) {
+        if t == 0 && row == nil {
+            // Step 2 of the contract: at t = 0 only the decays happen, and the decay of the reset
+            // state (all 0) is 0: nothing changes and nothing fires.
+            state.spikeCount = 0
+        } else if t == 0 {
+            ScalarCoreKernel.step(program, state, t: 0, trace: row)
+        } else if program.usesVectorKernel {
+            CoreKernel.step(program, state, t: t, trace: row)
+        } else {
+            ScalarCoreKernel.step(program, state, t: t, trace: row)
+        }
     }
 
     /// Sends source spikes (ascending) through one router into the inboxes (`counts[c]` entries
@@ -106,7 +119,7 @@ extension Emulator {
         return sources.count - forwarded
     }
 
-    private func collect(_ states: [CoreState], synapticEvents: Int, inputDropped: Int, coreRasters: [SpikeRaster]?,
+    func collect(_ states: [CoreState], synapticEvents: Int, inputDropped: Int, coreRasters: [SpikeRaster]?,
                          traces: [(membrane: AlignedBuffer<Int32>, current: AlignedBuffer<Int32>)]) -> SampleResult {
         var neuronCounts = image.layers.map { [Int32](repeating: 0, count: $0.neuronCount) }
         var saturations = [Int](repeating: 0, count: image.layers.count)

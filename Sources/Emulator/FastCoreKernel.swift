@@ -49,6 +49,19 @@ enum FastCoreKernel {
         return Plan(narrow: s.inboxCount <= maxPackedEvents, track: membrane + current + 2 * drive > limit, drive: drive)
     }
 
+    /// Whether a whole-sample run (`hm2bp_core_run`) computed the contract's values, from the
+    /// extremes it saw over all steps: with X = max |c|, U = max(theta_max, -min u, 0) (u before
+    /// the reset; after it, u is either that value below its threshold, or 0) and D the largest
+    /// step's drive bound, `X + D + U <= limit` proves step by step that every step was exact:
+    /// if the steps before t were, |c'| <= X + D and |u'| <= U + X + D at step t, so neither
+    /// addition saturates and the 32-bit fast form holds the true values.
+    static func coreRunIsExact(_ p: CoreProgram, mostEvents: Int, currentMax: Int64, currentMin: Int64, membraneMin: Int64) -> Bool {
+        let synaptic = Int64(mostEvents) * p.maxAbsWeight
+        guard synaptic < 1 << 30, synaptic << p.weightShift < 1 << 30 else { return false }
+        let current = max(currentMax, -currentMin, 0), membrane = max(p.maxThreshold, -membraneMin, 0)
+        return current + (synaptic << p.weightShift) + membrane <= limit(p)
+    }
+
     static func measureBounds(_ p: CoreProgram, _ s: CoreState) {
         var bounds: (Int64, Int64) = (0, 0)
         withUnsafeMutableBytes(of: &bounds) { hm2bp_fast_bounds(p.fast, s.fast, $0.baseAddress!.assumingMemoryBound(to: Int64.self)) }

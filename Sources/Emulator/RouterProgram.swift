@@ -18,6 +18,7 @@ final class RouterProgram {
     /// plain gather `axons[source]` with no per-source loop (the usual input map and
     /// layer-to-layer route).
     let oneToOne: Bool
+    let sourceCount: Int
     /// No source has a destination (an output core): forwarding only counts budget drops.
     let silent: Bool
     /// The same tables as raw buffers for the step loop (no reference counting per access).
@@ -27,6 +28,7 @@ final class RouterProgram {
 
     init(table: RoutingTable, sourceCount: Int) {
         spikeBudget = table.spikeBudget
+        self.sourceCount = sourceCount
         var starts: [Int32] = [0]
         var cores: [Int32] = [], axons: [Int32] = []
         starts.reserveCapacity(sourceCount + 1)

@@ -27,6 +27,9 @@ final class FastKernelTests: XCTestCase {
         var thresholdScale: Int64 = 8
         /// Whether some steps must fall back (saturation or a drive above 2^30).
         var expectsGeneralSteps = false
+        /// Whether the whole-sample runs can prove exactness (their bound over all steps is
+        /// looser than the per-step one: large F leaves it no room).
+        var expectsWholeRuns = true
     }
 
     func testFastPathsMatchTheScalarKernel() throws {
@@ -34,7 +37,7 @@ final class FastKernelTests: XCTestCase {
             // 800 neurons: three tiles of four 64-neuron blocks and one single block.
             Case(name: "784-800-10 shape", widths: [784, 800, 10]),
             // F above 14: vpmaddwd scales by 2^14, a shift does the rest.
-            Case(name: "weight shift 17", widths: [100, 70, 10], shift: 17, weightBias: 10),
+            Case(name: "weight shift 17", widths: [100, 70, 10], shift: 17, weightBias: 10, expectsWholeRuns: false),
             // 400 axons at 90 %: about 360 events per step, above the 16-bit limit of 255.
             Case(name: "dense int32 sums", widths: [400, 130, 10], shift: 4, inputPercent: 90, weightBias: 0, thresholdScale: 2),
             // Lateral inhibition on both layers, odd widths (1-block tiles and tails).
@@ -78,6 +81,21 @@ final class FastKernelTests: XCTestCase {
             let fast = try emulator.run(raster, recording: .spikes, workspace: workspace)
             let scalar = try Emulator(image: image, vectorize: false).run(raster, recording: .spikes)
             XCTAssertEqual(fast, scalar, "\(c.name): the fast and scalar kernels differ")
+            // Nothing recorded: core by core (whole-sample C runs, or step by step where those
+            // cannot prove exactness), with exactly the lockstep run's counters.
+            XCTAssertNotNil(emulator.coreOrder, c.name)
+            let coreMajorSpace = emulator.makeWorkspace()
+            let coreMajor = try emulator.run(raster, workspace: coreMajorSpace)
+            var lockstep = fast
+            lockstep.coreSpikes = nil
+            lockstep.layerSpikes = nil
+            XCTAssertEqual(coreMajor, lockstep, "\(c.name): the core-by-core and lockstep runs differ")
+            let whole = zip(emulator.cores, coreMajorSpace.states).filter { !$0.0.hasLateral }.map { $0.1.fastSteps == steps - 1 }
+            if c.expectsGeneralSteps {
+                XCTAssertTrue(whole.contains(false), "\(c.name): a saturating core must be rerun step by step")
+            } else if c.expectsWholeRuns {
+                XCTAssertFalse(whole.contains(false), "\(c.name): every core without a lateral term should run whole")
+            }
             // Recorded states run every step on the general path (and t = 0 on the scalar one).
             let recorded = try emulator.run(raster, recording: [.spikes, .states])
             XCTAssertEqual(recorded.layerSpikes, fast.layerSpikes, "\(c.name): the recorded run differs")

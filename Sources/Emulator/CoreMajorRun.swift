@@ -1,0 +1,253 @@
+import CKernels
+import SpikeModel
+
+/// Core-by-core execution of one sample, for images whose routing has no cycle: each core runs
+/// all T steps at once, in topological order, from the events its sources sent it. This is the
+/// lockstep semantics exactly (docs/fixed-point.md section 3: running the layers one after the
+/// other on finished spike trains is identical): a core's step t sees only the events its
+/// sources emitted at t - 1, routed in the same order and with the same budgets. The tests hold
+/// the two executions equal.
+///
+/// What it buys: a core with no lateral term whose every step takes the fast form runs as one C
+/// call (`hm2bp_core_run`) that keeps each 64-neuron block's state in registers for the whole
+/// sample; it proves afterwards, from the extremes it reports, that no step could saturate
+/// (`coreRunIsExact`), and otherwise the core is rerun step by step.
+extension Emulator {
+    /// A core's inputs for a whole sample and the buffers of its run, reused sample after sample.
+    final class CoreSchedule {
+        /// Events arriving for step t, in the order routed: (step, axon) pairs, `arrivals` of
+        /// them (raw growable buffers: the routing loop appends without reference counting).
+        var arrivalSteps: AlignedBuffer<Int32>
+        var arrivalAxons: AlignedBuffer<Int32>
+        var arrivals = 0
+        /// The arrivals sorted by step: step t's events are events[starts[t] ..< starts[t + 1]].
+        let starts: AlignedBuffer<Int32>
+        var events: AlignedBuffer<Int32>
+        /// Where the sorted events are: `events`, the arrivals themselves, or the input raster.
+        var eventsPointer: UnsafeMutablePointer<Int32>
+        let fill: AlignedBuffer<Int32>
+        /// Spike bitmap of every step (row t: blocks words) and the C run's scratch.
+        let spikeBits: AlignedBuffer<UInt64>
+        let scratch: AlignedBuffer<UInt32>
+        /// One step's spikes, ascending, for routing.
+        let stepSpikes: AlignedBuffer<Int32>
+
+        init(program: CoreProgram, timeSteps: Int) {
+            arrivalSteps = AlignedBuffer(count: 1024)
+            arrivalAxons = AlignedBuffer(count: 1024)
+            starts = AlignedBuffer(count: timeSteps + 1)
+            events = AlignedBuffer(count: 1024)
+            eventsPointer = events.pointer
+            fill = AlignedBuffer(count: timeSteps)
+            spikeBits = AlignedBuffer(count: timeSteps * program.packedWidth / 64)
+            scratch = AlignedBuffer(count: timeSteps + 2 + 2 * (Int(program.refractorySteps) + 1))
+            stepSpikes = AlignedBuffer(count: program.packedWidth)
+        }
+
+        /// Room for `more` arrivals.
+        @inline(__always)
+        func reserve(_ more: Int) {
+            guard arrivals + more > arrivalSteps.count else { return }
+            let capacity = max(2 * arrivalSteps.count, arrivals + more)
+            let steps = AlignedBuffer<Int32>(count: capacity), axons = AlignedBuffer<Int32>(count: capacity)
+            steps.pointer.update(from: arrivalSteps.pointer, count: arrivals)
+            axons.pointer.update(from: arrivalAxons.pointer, count: arrivals)
+            arrivalSteps = steps
+            arrivalAxons = axons
+        }
+
+        /// Sorts the arrivals by step (a counting sort; the order within a step is kept). A core
+        /// with one source receives them in step order already: then only the starts are counted
+        /// and the arrivals are the events.
+        func buildSchedule(timeSteps: Int) -> Int {
+            let total = arrivals
+            let starts = starts.pointer, stepOf = arrivalSteps.pointer
+            starts.update(repeating: 0, count: timeSteps + 1)
+            var ordered = true
+            var last: Int32 = 0
+            for k in 0..<total {
+                let t = stepOf[k]
+                starts[Int(t) &+ 1] &+= 1
+                ordered = ordered && t >= last
+                last = t
+            }
+            for t in 0..<timeSteps { starts[t &+ 1] &+= starts[t] }
+            if ordered {
+                eventsPointer = arrivalAxons.pointer
+                return total
+            }
+            if events.count < total { events = AlignedBuffer(count: max(total, 2 * events.count)) }
+            eventsPointer = events.pointer
+            let fill = fill.pointer, events = events.pointer, axonOf = arrivalAxons.pointer
+            fill.update(from: starts, count: timeSteps)
+            for k in 0..<total {
+                let t = Int(stepOf[k])
+                events[Int(fill[t])] = axonOf[k]
+                fill[t] &+= 1
+            }
+            return total
+        }
+    }
+
+    func executeCoreMajor(_ input: SpikeRaster, order: [Int], workspace: Workspace) -> SampleResult {
+        input.neurons.withUnsafeBufferPointer { neurons in
+            input.stepStarts.withUnsafeBufferPointer { stepStarts in
+                executeCoreMajor(neurons: neurons, stepStarts: stepStarts, order: order, workspace: workspace)
+            }
+        }
+    }
+
+    private func executeCoreMajor(neurons: UnsafeBufferPointer<Int32>, stepStarts: UnsafeBufferPointer<Int32>, order: [Int],
+                                  workspace: Workspace) -> SampleResult {
+        let steps = image.timeSteps
+        let states = workspace.states, schedules = workspace.scheduleRefs
+        for state in states { state.reset() }
+        for schedule in workspace.schedules { schedule.arrivals = 0 }
+        var inputDropped = 0
+        if let core = directInputCore {
+            // The input map is this core's only source, one-to-one and without a budget: step t's
+            // events are the input spikes of step t - 1 mapped to axons, read in place when the
+            // map is the identity.
+            let schedule = workspace.schedules[core], starts = schedule.starts.pointer
+            starts[0] = 0
+            for t in 1...steps { starts[t] = stepStarts[t - 1] }
+            let total = Int(starts[steps])
+            if directInputIdentity {
+                schedule.eventsPointer = UnsafeMutablePointer(mutating: neurons.baseAddress ?? UnsafePointer(schedule.events.pointer))
+            } else {
+                if schedule.events.count < total { schedule.events = AlignedBuffer(count: max(total, 2 * schedule.events.count)) }
+                let axons = inputRouter.axonsBuffer.pointer, events = schedule.events.pointer
+                for k in 0..<total { events[k] = axons[Int(neurons[k])] }
+                schedule.eventsPointer = events
+            }
+        } else {
+            for t in 0..<steps {
+                let firing = UnsafeBufferPointer(rebasing: neurons[Int(stepStarts[t])..<Int(stepStarts[t + 1])])
+                inputDropped += route(firing, inputRouter, step: t + 1, steps: steps, schedules)
+            }
+        }
+        var synapticEvents = 0
+        for c in order {
+            let program = cores[c], state = states[c], schedule = workspace.schedules[c], router = routers[c]
+            let total = c == directInputCore ? Int(schedule.starts.pointer[steps]) : schedule.buildSchedule(timeSteps: steps)
+            synapticEvents += total * program.neuronCount
+            if runWhole(program, state, schedule) {
+                let blocks = program.packedWidth / 64
+                for t in 0..<steps {
+                    if router.silent {
+                        // Nothing to deliver: only the budget's drops are counted.
+                        guard router.spikeBudget > 0 else { break }
+                        var count = 0
+                        for b in 0..<blocks { count += schedule.spikeBits.pointer[t * blocks + b].nonzeroBitCount }
+                        state.droppedSpikes += max(0, count - router.spikeBudget)
+                        continue
+                    }
+                    let count = schedule.extractSpikes(row: t, blocks: blocks)
+                    state.droppedSpikes += route(UnsafeBufferPointer(start: schedule.stepSpikes.pointer, count: count), router,
+                                                 step: t + 1, steps: steps, schedules)
+                }
+            } else {
+                state.reset()
+                for t in 0..<steps {
+                    let first = Int(schedule.starts.pointer[t])
+                    state.receive(schedule.eventsPointer + first, count: Int(schedule.starts.pointer[t + 1]) - first)
+                    Self.step(program, state, t: t, trace: nil)
+                    state.droppedSpikes += route(UnsafeBufferPointer(start: state.spikes.pointer, count: state.spikeCount), router,
+                                                 step: t + 1, steps: steps, schedules)
+                }
+            }
+            state.axonEvents = total
+        }
+        return collect(states, synapticEvents: synapticEvents, inputDropped: inputDropped, coreRasters: nil, traces: [])
+    }
+
+    /// Runs all steps of a core in one `hm2bp_core_run` call when it may (a fast-form core
+    /// without a lateral term, at most 255 events per step) and the run proves exact; false
+    /// leaves the core to the step-by-step path.
+    private func runWhole(_ p: CoreProgram, _ s: CoreState, _ schedule: CoreSchedule) -> Bool {
+        guard p.fastEligible, !p.hasLateral else { return false }
+        let steps = image.timeSteps
+        let starts = schedule.starts.pointer
+        var mostEvents = 0
+        for t in 0..<steps { mostEvents = max(mostEvents, Int(starts[t + 1] - starts[t])) }
+        guard mostEvents <= FastCoreKernel.maxPackedEvents else { return false }
+        var extremes: (Int64, Int64, Int64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &extremes) { raw in
+            hm2bp_core_run(p.fast, steps, starts, schedule.eventsPointer, schedule.spikeBits.pointer, s.spikeCounts.pointer,
+                           schedule.scratch.pointer, raw.baseAddress!.assumingMemoryBound(to: Int64.self))
+        }
+        guard FastCoreKernel.coreRunIsExact(p, mostEvents: mostEvents, currentMax: extremes.0, currentMin: extremes.1,
+                                            membraneMin: extremes.2) else { return false }
+        s.fastSteps = steps - 1
+        return true
+    }
+
+    /// Sends source spikes (ascending) of one step through a router: the first `spikeBudget`
+    /// sources go, each to all its destinations, arriving at `step` (dropped past the sample's
+    /// end, as in lockstep, where they would wait for a step that never comes). Returns how many
+    /// sources the budget dropped.
+    func route(_ sources: UnsafeBufferPointer<Int32>, _ router: RouterProgram, step: Int, steps: Int,
+               _ schedules: UnsafeMutablePointer<Unmanaged<CoreSchedule>>) -> Int {
+        let forwarded = router.spikeBudget == 0 ? sources.count : min(sources.count, router.spikeBudget)
+        if router.silent || step >= steps { return sources.count - forwarded }
+        let starts = router.startsBuffer.pointer, cores = router.coresBuffer.pointer, axons = router.axonsBuffer.pointer
+        if let core = router.singleCore {
+            schedules[core]._withUnsafeGuaranteedRef { schedule in
+                schedule.reserve(Int(starts[router.sourceCount]))
+                let stepOf = schedule.arrivalSteps.pointer, axonOf = schedule.arrivalAxons.pointer
+                var count = schedule.arrivals
+                let stamp = Int32(step)
+                if router.oneToOne {
+                    for k in 0..<forwarded {
+                        stepOf[count &+ k] = stamp
+                        axonOf[count &+ k] = axons[Int(sources[k])]
+                    }
+                    count &+= forwarded
+                } else {
+                    for k in 0..<forwarded {
+                        let n = Int(sources[k])
+                        var d = Int(starts[n])
+                        let end = Int(starts[n &+ 1])
+                        while d < end {
+                            stepOf[count] = stamp
+                            axonOf[count] = axons[d]
+                            count &+= 1
+                            d &+= 1
+                        }
+                    }
+                }
+                schedule.arrivals = count
+            }
+            return sources.count - forwarded
+        }
+        for k in 0..<forwarded {
+            let n = Int(sources[k])
+            for d in Int(starts[n])..<Int(starts[n + 1]) {
+                schedules[Int(cores[d])]._withUnsafeGuaranteedRef { schedule in
+                    schedule.reserve(1)
+                    schedule.arrivalSteps.pointer[schedule.arrivals] = Int32(step)
+                    schedule.arrivalAxons.pointer[schedule.arrivals] = axons[d]
+                    schedule.arrivals += 1
+                }
+            }
+        }
+        return sources.count - forwarded
+    }
+}
+
+extension Emulator.CoreSchedule {
+    /// Step t's spikes from the bitmap into `stepSpikes`, ascending; returns their count.
+    func extractSpikes(row t: Int, blocks: Int) -> Int {
+        let words = spikeBits.pointer + t * blocks, out = stepSpikes.pointer
+        var count = 0
+        for b in 0..<blocks {
+            var word = words[b]
+            while word != 0 {
+                out[count] = Int32(64 * b + word.trailingZeroBitCount)
+                count += 1
+                word &= word - 1
+            }
+        }
+        return count
+    }
+}
