@@ -268,7 +268,7 @@ void hm2bp_fast_bounds(const hm2bp_fast_core *core, const hm2bp_fast_state *stat
 // the extremes reported here, that no step could have saturated.
 
 static inline __attribute__((always_inline)) __mmask16 run_group(
-    __m512i *c_hat, __m512i *u_hat, __m512i drive, __mmask16 resting, const int32_t *thresholds,
+    const int track_current, __m512i *c_hat, __m512i *u_hat, __m512i drive, __mmask16 resting, const int32_t *thresholds,
     __m128i current_shift, __m128i membrane_shift, __m512i current_bias, __m512i membrane_bias,
     __m512i *c_max, __m512i *c_min, __m512i *u_min) {
     *c_hat = _mm512_add_epi32(_mm512_sub_epi32(*c_hat, _mm512_sra_epi32(*c_hat, current_shift)), drive);
@@ -278,8 +278,10 @@ static inline __attribute__((always_inline)) __mmask16 run_group(
     // u before the reset is checked too: it is the value the contract's addition produces.
     *u_min = _mm512_min_epi32(*u_min, u);
     *u_hat = _mm512_mask_mov_epi32(u, resting | spike, membrane_bias);
-    *c_max = _mm512_max_epi32(*c_max, c);
-    *c_min = _mm512_min_epi32(*c_min, c);
+    if (track_current) {
+        *c_max = _mm512_max_epi32(*c_max, c);
+        *c_min = _mm512_min_epi32(*c_min, c);
+    }
     return spike;
 }
 
@@ -293,9 +295,10 @@ static inline void flush_counts(__m512i *counts8, int32_t *totals) {
     *counts8 = _mm512_setzero_si512();
 }
 
-void hm2bp_core_run(const hm2bp_fast_core *core, long steps, const int32_t *restrict event_starts,
-                    const int32_t *restrict events, uint64_t *restrict spikes, int32_t *restrict spike_counts,
-                    uint32_t *restrict scratch, int64_t *restrict extremes) {
+static inline __attribute__((always_inline)) void core_run(
+    const int track_current, const hm2bp_fast_core *core, long steps, const int32_t *restrict event_starts,
+    const int32_t *restrict events, uint64_t *restrict spikes, int32_t *restrict spike_counts,
+    uint32_t *restrict scratch, int64_t *restrict extremes) {
     const long width = core->width, blocks = width / 64;
     const long slots = core->refractory_steps + 1;
     const __m128i current_shift = _mm_cvtsi32_si128(core->current_shift), membrane_shift = _mm_cvtsi32_si128(core->membrane_shift);
@@ -317,8 +320,12 @@ void hm2bp_core_run(const hm2bp_fast_core *core, long steps, const int32_t *rest
         const uint32_t n = (uint32_t)(event_starts[t + 1] - event_starts[t]);
         starts[t] = ((0u - (128u + 32768u) * n) & 0xFFFFu) | ((0u - 128u * n) << 16);
     }
-    // The ring of the block's spikes of the last R + 1 steps, after the starting words.
+    // The ring of the block's spikes of the last R + 1 steps, after the starting words; then
+    // every event's row offset, computed once rather than once per block.
     uint64_t *history = (uint64_t *)(void *)(scratch + ((steps + 1) & ~1L));
+    int32_t *offsets = (int32_t *)(void *)(history + slots);
+    const int32_t total = event_starts[steps];
+    for (int32_t k = 0; k < total; k++) offsets[k] = events[k] * (int32_t)width;
     for (long b = 0; b < blocks; b++) {
         const long o = 64 * b;
         const uint8_t *weights = core->weights + o;
@@ -336,12 +343,12 @@ void hm2bp_core_run(const hm2bp_fast_core *core, long steps, const int32_t *rest
         spikes[b] = 0;
         uint64_t *spike_row = spikes + blocks + b;
         for (long t = 1; t < steps; t++, spike_row += blocks) {
-            const int32_t *step_events = events + event_starts[t];
+            const int32_t *step_offsets = offsets + event_starts[t];
             const int count = event_starts[t + 1] - event_starts[t];
             const uint16_t *start = (const uint16_t *)(const void *)(starts + t);
             __m512i w = _mm512_set1_epi16((short)start[0]), h = _mm512_set1_epi16((short)start[1]);
             for (int e = 0; e < count; e++) {
-                const __m512i x = _mm512_load_si512(weights + (long)step_events[e] * width);
+                const __m512i x = _mm512_load_si512(weights + step_offsets[e]);
                 w = _mm512_add_epi16(w, x); h = _mm512_add_epi16(h, high_bytes(x));
             }
             const __m512i low = _mm512_sub_epi16(w, _mm512_slli_epi16(h, 8));
@@ -352,7 +359,7 @@ void hm2bp_core_run(const hm2bp_fast_core *core, long steps, const int32_t *rest
                 d2 = _mm512_sll_epi32(d2, extra_shift); d3 = _mm512_sll_epi32(d3, extra_shift);
             }
 #define HM2BP_RUN_GROUP(c, u, d, q)                                                                           \
-    run_group(&c, &u, d, (__mmask16)(resting >> (16 * q)), thresholds + 16 * q, current_shift, membrane_shift, \
+    run_group(track_current, &c, &u, d, (__mmask16)(resting >> (16 * q)), thresholds + 16 * q, current_shift, membrane_shift, \
               current_bias, membrane_bias, &c_max, &c_min, &u_min)
             const uint64_t s0 = HM2BP_RUN_GROUP(c0, u0, d0, 0), s1 = HM2BP_RUN_GROUP(c1, u1, d1, 1);
             const uint64_t s2 = HM2BP_RUN_GROUP(c2, u2, d2, 2), s3 = HM2BP_RUN_GROUP(c3, u3, d3, 3);
@@ -373,7 +380,13 @@ void hm2bp_core_run(const hm2bp_fast_core *core, long steps, const int32_t *rest
         }
         flush_counts(&counts8, totals);
     }
-    extremes[0] = _mm512_reduce_max_epi32(c_max);
-    extremes[1] = _mm512_reduce_min_epi32(c_min);
+    extremes[0] = track_current ? _mm512_reduce_max_epi32(c_max) : 0;
+    extremes[1] = track_current ? _mm512_reduce_min_epi32(c_min) : 0;
     extremes[2] = _mm512_reduce_min_epi32(u_min) - (int64_t)core->membrane_bias;
+}
+
+void hm2bp_core_run(const hm2bp_fast_core *core, long steps, const int32_t *event_starts, const int32_t *events,
+                    uint64_t *spikes, int32_t *spike_counts, uint32_t *scratch, int track_current, int64_t *extremes) {
+    if (track_current) core_run(1, core, steps, event_starts, events, spikes, spike_counts, scratch, extremes);
+    else core_run(0, core, steps, event_starts, events, spikes, spike_counts, scratch, extremes);
 }

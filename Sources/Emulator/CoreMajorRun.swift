@@ -28,7 +28,7 @@ extension Emulator {
         let fill: AlignedBuffer<Int32>
         /// Spike bitmap of every step (row t: blocks words) and the C run's scratch.
         let spikeBits: AlignedBuffer<UInt64>
-        let scratch: AlignedBuffer<UInt32>
+        var scratch: AlignedBuffer<UInt32>
         /// One step's spikes, ascending, for routing.
         let stepSpikes: AlignedBuffer<Int32>
 
@@ -40,7 +40,7 @@ extension Emulator {
             eventsPointer = events.pointer
             fill = AlignedBuffer(count: timeSteps)
             spikeBits = AlignedBuffer(count: timeSteps * program.packedWidth / 64)
-            scratch = AlignedBuffer(count: timeSteps + 2 + 2 * (Int(program.refractorySteps) + 1))
+            scratch = AlignedBuffer(count: 1024)
             stepSpikes = AlignedBuffer(count: program.packedWidth)
         }
 
@@ -165,19 +165,24 @@ extension Emulator {
     /// without a lateral term, at most 255 events per step) and the run proves exact; false
     /// leaves the core to the step-by-step path.
     private func runWhole(_ p: CoreProgram, _ s: CoreState, _ schedule: CoreSchedule) -> Bool {
-        guard p.fastEligible, !p.hasLateral else { return false }
+        guard p.fastEligible, !p.hasLateral, p.axonCount * p.packedWidth <= Int(Int32.max) else { return false }
         let steps = image.timeSteps
         let starts = schedule.starts.pointer
+        let scratchWords = steps + 2 + 2 * (Int(p.refractorySteps) + 1) + Int(starts[steps])
+        if schedule.scratch.count < scratchWords { schedule.scratch = AlignedBuffer(count: 2 * scratchWords) }
         var mostEvents = 0
         for t in 0..<steps { mostEvents = max(mostEvents, Int(starts[t + 1] - starts[t])) }
-        guard mostEvents <= FastCoreKernel.maxPackedEvents else { return false }
+        guard mostEvents <= FastCoreKernel.maxPackedEvents, let drive = FastCoreKernel.wholeRunDrive(p, events: mostEvents) else { return false }
+        // c is bounded before the run when that bound leaves room; else the run measures it.
+        let currentBeforeRun = FastCoreKernel.currentBoundBeforeRun(p, drive: drive)
+        let measureCurrent = !FastCoreKernel.coreRunIsExact(p, drive: drive, currentBound: currentBeforeRun, membraneMin: 0)
         var extremes: (Int64, Int64, Int64) = (0, 0, 0)
         withUnsafeMutableBytes(of: &extremes) { raw in
             hm2bp_core_run(p.fast, steps, starts, schedule.eventsPointer, schedule.spikeBits.pointer, s.spikeCounts.pointer,
-                           schedule.scratch.pointer, raw.baseAddress!.assumingMemoryBound(to: Int64.self))
+                           schedule.scratch.pointer, measureCurrent ? 1 : 0, raw.baseAddress!.assumingMemoryBound(to: Int64.self))
         }
-        guard FastCoreKernel.coreRunIsExact(p, mostEvents: mostEvents, currentMax: extremes.0, currentMin: extremes.1,
-                                            membraneMin: extremes.2) else { return false }
+        let current = measureCurrent ? max(extremes.0, -extremes.1, 0) : currentBeforeRun
+        guard FastCoreKernel.coreRunIsExact(p, drive: drive, currentBound: current, membraneMin: extremes.2) else { return false }
         s.fastSteps = steps - 1
         return true
     }

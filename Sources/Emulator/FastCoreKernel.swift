@@ -49,17 +49,30 @@ enum FastCoreKernel {
         return Plan(narrow: s.inboxCount <= maxPackedEvents, track: membrane + current + 2 * drive > limit, drive: drive)
     }
 
-    /// Whether a whole-sample run (`hm2bp_core_run`) computed the contract's values, from the
-    /// extremes it saw over all steps: with X = max |c|, U = max(theta_max, -min u, 0) (u before
-    /// the reset; after it, u is either that value below its threshold, or 0) and D the largest
-    /// step's drive bound, `X + D + U <= limit` proves step by step that every step was exact:
-    /// if the steps before t were, |c'| <= X + D and |u'| <= U + X + D at step t, so neither
-    /// addition saturates and the 32-bit fast form holds the true values.
-    static func coreRunIsExact(_ p: CoreProgram, mostEvents: Int, currentMax: Int64, currentMin: Int64, membraneMin: Int64) -> Bool {
-        let synaptic = Int64(mostEvents) * p.maxAbsWeight
-        guard synaptic < 1 << 30, synaptic << p.weightShift < 1 << 30 else { return false }
-        let current = max(currentMax, -currentMin, 0), membrane = max(p.maxThreshold, -membraneMin, 0)
-        return current + (synaptic << p.weightShift) + membrane <= limit(p)
+    /// The drive bound of a step with `events` events (no lateral term), when below 2^30.
+    static func wholeRunDrive(_ p: CoreProgram, events: Int) -> Int64? {
+        let synaptic = Int64(events) * p.maxAbsWeight
+        guard synaptic < 1 << 30, synaptic << p.weightShift < 1 << 30 else { return nil }
+        return synaptic << p.weightShift
+    }
+
+    /// A bound on every |c| of a sample whose steps' drives are at most D, known before running
+    /// it: |decay(x)| <= |x| (1 - 2^-k) + 1/2 for the shift k >= 1 (and 0 for k = 0), so from
+    /// c = 0 every |c| stays below the fixed point 2^k (D + 1/2).
+    static func currentBoundBeforeRun(_ p: CoreProgram, drive: Int64) -> Int64 {
+        let k = p.currentDecay.shift
+        return k == 0 ? drive : (drive << k) + (1 << (k - 1))
+    }
+
+    /// Whether a whole-sample run (`hm2bp_core_run`) computed the contract's values: with X a
+    /// bound on every |c| (measured by the run, or `currentBoundBeforeRun`), U = max(theta_max,
+    /// -min u, 0) (u before the reset, measured; after it, u is either that value below its
+    /// threshold, or 0) and D the largest step's drive bound, `X + D + U <= limit` proves step
+    /// by step that every step was exact: if the steps before t were, |c'| <= X + D and
+    /// |u'| <= U + X + D at step t, so neither addition saturates and the 32-bit fast form holds
+    /// the true values.
+    static func coreRunIsExact(_ p: CoreProgram, drive: Int64, currentBound: Int64, membraneMin: Int64) -> Bool {
+        currentBound + drive + max(p.maxThreshold, -membraneMin, 0) <= limit(p)
     }
 
     static func measureBounds(_ p: CoreProgram, _ s: CoreState) {

@@ -1,5 +1,7 @@
+import Compiler
 import Emulator
 import Foundation
+import HardwareTargets
 import Kernels
 import NeuroImage
 import SpikeData
@@ -7,7 +9,8 @@ import SpikeModel
 
 /// The emulator on MNIST test digits (Poisson-encoded, T = 400) through a 784-800-10 image:
 /// synaptic events/s of one core on the 784-800 layer against the measured 84 G adds/s limit
-/// of int8 row accumulation (docs/performance-notes), then the whole test set on all cores.
+/// of int8 row accumulation (docs/performance-notes), for a synthetic image and for the
+/// repository's trained model compiled for hm2bp-micro, then the whole test set on all cores.
 /// `hm2bp-bench emulate [SAMPLES]` (default 10,000); data from HM2BP_DATA_MIRROR or ../shared/data.
 enum EmulateBenchmark {
     static let addLimitPerCore = 84e9
@@ -30,16 +33,18 @@ enum EmulateBenchmark {
         print(String(format: "input: MNIST test digits, mean %.1f input spikes per step", Double(warm.map(\.totalSpikes).reduce(0, +)) / Double(warm.count * timeSteps)))
 
         // One core, the 784-800 layer alone (its own image: the hidden core is the output).
-        var hiddenOnly = image
-        hiddenOnly.layers = [image.layers[0]]; hiddenOnly.cores = [image.cores[0]]; hiddenOnly.outputCount = 800
-        hiddenOnly.routes = [RoutingTable(spikeBudget: 0, entries: [])]
-        hiddenOnly.outputMap = [OutputMapEntry(core: 0, firstNeuron: 0, count: 800, firstOutput: 0)]
-        let layer = Emulator(image: hiddenOnly)
-        let workspace = layer.makeWorkspace()
-        for input in warm.prefix(20) { _ = try layer.run(input, workspace: workspace) }
+        func hiddenLayerOnly(_ image: NeuroImage) -> Emulator {
+            var hiddenOnly = image
+            hiddenOnly.layers = [image.layers[0]]; hiddenOnly.cores = [image.cores[0]]; hiddenOnly.outputCount = image.cores[0].neuronCount
+            hiddenOnly.routes = [RoutingTable(spikeBudget: 0, entries: [])]
+            hiddenOnly.outputMap = [OutputMapEntry(core: 0, firstNeuron: 0, count: image.cores[0].neuronCount, firstOutput: 0)]
+            return Emulator(image: hiddenOnly)
+        }
         // One-core figures use this thread's CPU time (the build machine is shared, and wall
         // time would count the time other processes held the core), median and best of 7 rounds.
-        func measure(_ inputs: [SpikeRaster]) throws -> (median: Double, best: Double, events: Int, spikes: Int) {
+        func measure(_ layer: Emulator, _ inputs: [SpikeRaster]) throws -> (median: Double, best: Double, events: Int, spikes: Int) {
+            let workspace = layer.makeWorkspace()
+            for input in inputs.prefix(20) { _ = try layer.run(input, workspace: workspace) }
             var times: [Double] = []
             var events = 0, spikes = 0
             for _ in 0..<7 {
@@ -55,12 +60,28 @@ enum EmulateBenchmark {
             times.sort()
             return (times[times.count / 2], times[0], events, spikes)
         }
-        let sparse = try measure(warm)
-        let steps = Double(warm.count * timeSteps)
-        print(String(format: "784-800 layer, 1 core (CPU time, median / best of 7): %d samples in %.3f / %.3f s; %.2f / %.2f G synaptic events/s = %.2f / %.2f of the 84 G adds/s limit; %.2f / %.2f us per step; hidden %.1f spikes per step",
-                     warm.count, sparse.median, sparse.best, Double(sparse.events) / sparse.median / 1e9, Double(sparse.events) / sparse.best / 1e9,
-                     Double(sparse.events) / sparse.median / addLimitPerCore, Double(sparse.events) / sparse.best / addLimitPerCore,
-                     sparse.median / steps * 1e6, sparse.best / steps * 1e6, Double(sparse.spikes) / steps))
+        func report(_ name: String, _ figures: (median: Double, best: Double, events: Int, spikes: Int), samples: Int) {
+            let steps = Double(samples * timeSteps)
+            print(String(format: "%@: %d samples in %.3f / %.3f s; %.2f / %.2f G synaptic events/s = %.2f / %.2f of the 84 G adds/s limit; %.3f / %.3f us per step; hidden %.1f spikes per step",
+                         name, samples, figures.median, figures.best, Double(figures.events) / figures.median / 1e9, Double(figures.events) / figures.best / 1e9,
+                         Double(figures.events) / figures.median / addLimitPerCore, Double(figures.events) / figures.best / addLimitPerCore,
+                         figures.median / steps * 1e6, figures.best / steps * 1e6, Double(figures.spikes) / steps))
+        }
+        let layer = hiddenLayerOnly(image)
+        report("784-800 layer, 1 core (CPU time, median / best of 7), synthetic image", try measure(layer, warm), samples: warm.count)
+
+        // The same layer of the repository's trained model (Models/mnist-784-800-10), compiled
+        // for hm2bp-micro (800 hidden neurons on one core), on the same digits.
+        let modelPath = FileManager.default.currentDirectoryPath + "/Models/mnist-784-800-10/model.hm2bp"
+        if let modelData = FileManager.default.contents(atPath: modelPath) {
+            let model = try ModelFile.decode(Array(modelData), path: modelPath)
+            let compiled = try ModelCompiler.compile(model: model, modelBytes: Array(modelData), target: try TargetLoader.load("hm2bp-micro"),
+                                                     calibration: [])
+            report("784-800 layer, 1 core (CPU time, median / best of 7), trained model on hm2bp-micro", try measure(hiddenLayerOnly(compiled.image), warm),
+                   samples: warm.count)
+        } else {
+            print("(\(modelPath) not found: run from the repository root for the trained model's figures)")
+        }
 
         // The same layer at the input density of docs/performance-notes' kernel figures (about
         // 80 input events per step): how fast the row accumulation runs when events dominate.
@@ -70,12 +91,10 @@ enum EmulateBenchmark {
             for _ in 0..<timeSteps { raster.appendStep((0..<Int32(784)).filter { _ in generator.next() % 10 == 0 }) }
             return raster
         }
-        let heavy = try measure(dense)
+        let heavy = try measure(layer, dense)
         let denseSteps = Double(dense.count * timeSteps)
-        print(String(format: "784-800 layer, 1 core (CPU time, median / best of 7), dense input (%.0f events per step): %.2f / %.2f G synaptic events/s = %.2f / %.2f of the limit; %.2f / %.2f us per step",
-                     Double(heavy.events) / (800 * denseSteps), Double(heavy.events) / heavy.median / 1e9, Double(heavy.events) / heavy.best / 1e9,
-                     Double(heavy.events) / heavy.median / addLimitPerCore, Double(heavy.events) / heavy.best / addLimitPerCore,
-                     heavy.median / denseSteps * 1e6, heavy.best / denseSteps * 1e6))
+        report(String(format: "784-800 layer, 1 core (CPU time, median / best of 7), synthetic image, dense input (%.0f events per step)",
+                      Double(heavy.events) / (800 * denseSteps)), heavy, samples: dense.count)
 
         // The whole network, pre-encoded inputs, all cores: emulation alone.
         let emulator = Emulator(image: image)

@@ -30,6 +30,8 @@ final class FastKernelTests: XCTestCase {
         /// Whether the whole-sample runs can prove exactness (their bound over all steps is
         /// looser than the per-step one: large F leaves it no room).
         var expectsWholeRuns = true
+        /// Whether the first layer's whole-sample run must measure its c bound (and succeed).
+        var measuresCurrent = false
     }
 
     func testFastPathsMatchTheScalarKernel() throws {
@@ -46,6 +48,9 @@ final class FastKernelTests: XCTestCase {
             // this step's, or the oldest one.
             Case(name: "lateral, no refractory period", widths: [50, 130, 20], refractory: 0, lateral: [true, true]),
             Case(name: "lateral, refractory 1", widths: [50, 130, 20], refractory: 1, lateral: [true, true]),
+            // 24-bit state: the whole-sample runs cannot bound c before running, so they measure it.
+            Case(name: "24-bit state, measured current", widths: [300, 64, 10], stateBits: 24, shift: 8, decays: (.shift(3), .shift(1)),
+                 inputPercent: 10, expectsWholeRuns: false, measuresCurrent: true),
             // Narrow state: saturating steps fall back, the others run fast.
             Case(name: "saturating", widths: [60, 96, 12], stateBits: 16, shift: 2, thresholdScale: 64, expectsGeneralSteps: true),
             // Split layers with spike budgets on every router and the input map; long refractory.
@@ -91,6 +96,13 @@ final class FastKernelTests: XCTestCase {
             lockstep.layerSpikes = nil
             XCTAssertEqual(coreMajor, lockstep, "\(c.name): the core-by-core and lockstep runs differ")
             let whole = zip(emulator.cores, coreMajorSpace.states).filter { !$0.0.hasLateral }.map { $0.1.fastSteps == steps - 1 }
+            if c.measuresCurrent {
+                let first = emulator.cores[0], most = input.map(\.count).max() ?? 0
+                let drive = try XCTUnwrap(FastCoreKernel.wholeRunDrive(first, events: most))
+                XCTAssertFalse(FastCoreKernel.coreRunIsExact(first, drive: drive, currentBound: FastCoreKernel.currentBoundBeforeRun(first, drive: drive),
+                                                             membraneMin: 0), "\(c.name): c should need measuring")
+                XCTAssertEqual(coreMajorSpace.states[0].fastSteps, steps - 1, "\(c.name): the first layer should run whole")
+            }
             if c.expectsGeneralSteps {
                 XCTAssertTrue(whole.contains(false), "\(c.name): a saturating core must be rerun step by step")
             } else if c.expectsWholeRuns {

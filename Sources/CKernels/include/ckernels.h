@@ -63,12 +63,14 @@ int hm2bp_fast_step(const hm2bp_fast_core *core, const hm2bp_fast_state *state, 
 /// decays the reset state), block by block with the state in registers. Step t's events are
 /// events[event_starts[t] ..< event_starts[t + 1]], at most 255 per step. Writes the spike bitmap
 /// of every step (spikes[t * blocks + b], row 0 empty) and every neuron's spike count
-/// (width entries). `scratch` holds steps + 1 + 2 (R + 1) words (8-byte aligned). The arithmetic is the fast step's
-/// 32-bit wrapping arithmetic, exact only if no step could saturate: extremes receives max c,
-/// min c and min u (u before the reset, in contract units) over all steps, from which the caller
-/// proves that (FastCoreKernel.coreRunIsExact) or reruns the sample step by step.
+/// (width entries). `scratch` holds steps + 2 + 2 (R + 1) + (number of events) words (8-byte
+/// aligned); every row offset (axon * width) must fit int32. The arithmetic is the fast step's
+/// 32-bit wrapping arithmetic, exact only if no step could saturate: extremes receives max c and
+/// min c (when track_current; else 0, for callers that bound c a priori) and min u (u before the
+/// reset, in contract units) over all steps, from which the caller proves that
+/// (FastCoreKernel.coreRunIsExact) or reruns the sample step by step.
 void hm2bp_core_run(const hm2bp_fast_core *core, long steps, const int32_t *event_starts, const int32_t *events,
-                    uint64_t *spikes, int32_t *spike_counts, uint32_t *scratch, int64_t *extremes);
+                    uint64_t *spikes, int32_t *spike_counts, uint32_t *scratch, int track_current, int64_t *extremes);
 
 /// max |c| and max |u| over the core (bounds[0], bounds[1]), from its fast-form state.
 void hm2bp_fast_bounds(const hm2bp_fast_core *core, const hm2bp_fast_state *state, int64_t *bounds);
