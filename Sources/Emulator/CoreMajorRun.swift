@@ -26,8 +26,9 @@ extension Emulator {
         /// Where the sorted events are: `events`, the arrivals themselves, or the input raster.
         var eventsPointer: UnsafeMutablePointer<Int32>
         let fill: AlignedBuffer<Int32>
-        /// Spike bitmap of every step (row t: blocks words) and the C run's scratch.
-        let spikeBits: AlignedBuffer<UInt64>
+        /// Spike bitmap of every step (row t: blocks words), made at the first whole-sample run,
+        /// and the C run's scratch.
+        var spikeBits: AlignedBuffer<UInt64>?
         var scratch: AlignedBuffer<UInt32>
         /// One step's spikes, ascending, for routing.
         let stepSpikes: AlignedBuffer<Int32>
@@ -39,7 +40,6 @@ extension Emulator {
             events = AlignedBuffer(count: 1024)
             eventsPointer = events.pointer
             fill = AlignedBuffer(count: timeSteps)
-            spikeBits = AlignedBuffer(count: timeSteps * program.packedWidth / 64)
             scratch = AlignedBuffer(count: 1024)
             stepSpikes = AlignedBuffer(count: program.packedWidth)
         }
@@ -133,12 +133,13 @@ extension Emulator {
             synapticEvents += total * program.neuronCount
             if runWhole(program, state, schedule) {
                 let blocks = program.packedWidth / 64
+                let spikeBits = schedule.spikeBits!.pointer
                 for t in 0..<steps {
                     if router.silent {
                         // Nothing to deliver: only the budget's drops are counted.
                         guard router.spikeBudget > 0 else { break }
                         var count = 0
-                        for b in 0..<blocks { count += schedule.spikeBits.pointer[t * blocks + b].nonzeroBitCount }
+                        for b in 0..<blocks { count += spikeBits[t * blocks + b].nonzeroBitCount }
                         state.droppedSpikes += max(0, count - router.spikeBudget)
                         continue
                     }
@@ -161,12 +162,18 @@ extension Emulator {
         return collect(states, synapticEvents: synapticEvents, inputDropped: inputDropped, coreRasters: nil, traces: [])
     }
 
+    /// Whole-sample runs keep every step's spike bitmap: at most this many words (128 MB) per
+    /// core, else the core runs step by step.
+    static let largestSpikeBitmap = 1 << 24
+
     /// Runs all steps of a core in one `hm2bp_core_run` call when it may (a fast-form core
     /// without a lateral term, at most 255 events per step) and the run proves exact; false
     /// leaves the core to the step-by-step path.
     private func runWhole(_ p: CoreProgram, _ s: CoreState, _ schedule: CoreSchedule) -> Bool {
-        guard p.fastEligible, !p.hasLateral, p.axonCount * p.packedWidth <= Int(Int32.max) else { return false }
-        let steps = image.timeSteps
+        let steps = image.timeSteps, bitmapWords = steps * p.packedWidth / 64
+        guard p.fastEligible, !p.hasLateral, p.axonCount * p.packedWidth <= Int(Int32.max), bitmapWords <= Self.largestSpikeBitmap
+        else { return false }
+        if schedule.spikeBits == nil { schedule.spikeBits = AlignedBuffer(count: bitmapWords) }
         let starts = schedule.starts.pointer
         let scratchWords = steps + 2 + 2 * (Int(p.refractorySteps) + 1) + Int(starts[steps])
         if schedule.scratch.count < scratchWords { schedule.scratch = AlignedBuffer(count: 2 * scratchWords) }
@@ -178,7 +185,7 @@ extension Emulator {
         let measureCurrent = !FastCoreKernel.coreRunIsExact(p, drive: drive, currentBound: currentBeforeRun, membraneMin: 0)
         var extremes: (Int64, Int64, Int64) = (0, 0, 0)
         withUnsafeMutableBytes(of: &extremes) { raw in
-            hm2bp_core_run(p.fast, steps, starts, schedule.eventsPointer, schedule.spikeBits.pointer, s.spikeCounts.pointer,
+            hm2bp_core_run(p.fast, steps, starts, schedule.eventsPointer, schedule.spikeBits!.pointer, s.spikeCounts.pointer,
                            schedule.scratch.pointer, measureCurrent ? 1 : 0, raw.baseAddress!.assumingMemoryBound(to: Int64.self))
         }
         let current = measureCurrent ? max(extremes.0, -extremes.1, 0) : currentBeforeRun
@@ -243,7 +250,7 @@ extension Emulator {
 extension Emulator.CoreSchedule {
     /// Step t's spikes from the bitmap into `stepSpikes`, ascending; returns their count.
     func extractSpikes(row t: Int, blocks: Int) -> Int {
-        let words = spikeBits.pointer + t * blocks, out = stepSpikes.pointer
+        let words = spikeBits!.pointer + t * blocks, out = stepSpikes.pointer
         var count = 0
         for b in 0..<blocks {
             var word = words[b]

@@ -18,7 +18,8 @@ public final class Emulator: @unchecked Sendable {
     /// Cores of each layer, by first neuron.
     let coresOfLayer: [[Int]]
     /// The cores in an order where every core comes after all cores that route spikes to it,
-    /// or nil when the routing has a cycle (then samples run in lockstep only).
+    /// or nil when the routing has a cycle or the per-step schedules of all cores would be too
+    /// large (more than 2^24 core-steps): then samples run in lockstep only.
     let coreOrder: [Int]?
     /// The core whose only source is the input map, when that map is one-to-one onto it with no
     /// budget: the core-by-core run takes its events straight from the input raster
@@ -45,7 +46,7 @@ public final class Emulator: @unchecked Sendable {
         coresOfLayer = image.layers.indices.map { layer in
             image.cores.indices.filter { image.cores[$0].layer == layer }.sorted { image.cores[$0].firstNeuron < image.cores[$1].firstNeuron }
         }
-        coreOrder = Self.topologicalOrder(routers: routers)
+        coreOrder = image.timeSteps * image.cores.count <= 1 << 24 ? Self.topologicalOrder(routers: routers) : nil
         let input = inputRouter
         if let core = input.singleCore, input.oneToOne, input.spikeBudget == 0, !routers.contains(where: { $0.cores.contains(Int32(core)) }) {
             directInputCore = core
@@ -103,7 +104,7 @@ public final class Emulator: @unchecked Sendable {
         let stateRefs: UnsafeMutablePointer<Unmanaged<CoreState>>
         init(_ emulator: Emulator) {
             states = emulator.cores.map { CoreState(program: $0, inboxCapacity: emulator.inboxCapacity[$0.index]) }
-            schedules = emulator.cores.map { CoreSchedule(program: $0, timeSteps: emulator.image.timeSteps) }
+            schedules = emulator.coreOrder == nil ? [] : emulator.cores.map { CoreSchedule(program: $0, timeSteps: emulator.image.timeSteps) }
             scheduleRefs = .allocate(capacity: max(schedules.count, 1))
             for (c, schedule) in schedules.enumerated() { (scheduleRefs + c).initialize(to: .passUnretained(schedule)) }
             stateRefs = .allocate(capacity: max(states.count, 1))
