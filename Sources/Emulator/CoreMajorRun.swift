@@ -104,32 +104,18 @@ extension Emulator {
         for state in states { state.reset() }
         for schedule in workspace.schedules { schedule.arrivals = 0 }
         var inputDropped = 0
-        if let core = directInputCore {
-            // The input map is this core's only source, one-to-one and without a budget: step t's
-            // events are the input spikes of step t - 1 mapped to axons, read in place when the
-            // map is the identity.
-            let schedule = workspace.schedules[core], starts = schedule.starts.pointer
-            starts[0] = 0
-            for t in 1...steps { starts[t] = stepStarts[t - 1] }
-            let total = Int(starts[steps])
-            if directInputIdentity {
-                schedule.eventsPointer = UnsafeMutablePointer(mutating: neurons.baseAddress ?? UnsafePointer(schedule.events.pointer))
-            } else {
-                if schedule.events.count < total { schedule.events = AlignedBuffer(count: max(total, 2 * schedule.events.count)) }
-                let axons = inputRouter.axonsBuffer.pointer, events = schedule.events.pointer
-                for k in 0..<total { events[k] = axons[Int(neurons[k])] }
-                schedule.eventsPointer = events
-            }
-        } else {
+        if directInputs.isEmpty {
             for t in 0..<steps {
                 let firing = UnsafeBufferPointer(rebasing: neurons[Int(stepStarts[t])..<Int(stepStarts[t + 1])])
                 inputDropped += route(firing, inputRouter, step: t + 1, steps: steps, schedules)
             }
         }
+        for direct in directInputs { deliverInput(direct, neurons: neurons, stepStarts: stepStarts, workspace.schedules[direct.core]) }
         var synapticEvents = 0
         for c in order {
             let program = cores[c], state = states[c], schedule = workspace.schedules[c], router = routers[c]
-            let total = c == directInputCore ? Int(schedule.starts.pointer[steps]) : schedule.buildSchedule(timeSteps: steps)
+            let total = directInputs.isEmpty || !directInputs.contains(where: { $0.core == c })
+                ? schedule.buildSchedule(timeSteps: steps) : Int(schedule.starts.pointer[steps])
             synapticEvents += total * program.neuronCount
             if runWhole(program, state, schedule) {
                 let blocks = program.packedWidth / 64
@@ -160,6 +146,35 @@ extension Emulator {
             state.axonEvents = total
         }
         return collect(states, synapticEvents: synapticEvents, inputDropped: inputDropped, coreRasters: nil, traces: [])
+    }
+
+    /// A core fed by the input map alone: step t's events are the input spikes of step t - 1
+    /// that reach it, as its axons, in the raster's ascending order (what routing would give).
+    private func deliverInput(_ direct: DirectInput, neurons: UnsafeBufferPointer<Int32>, stepStarts: UnsafeBufferPointer<Int32>,
+                              _ schedule: CoreSchedule) {
+        let steps = image.timeSteps, starts = schedule.starts.pointer
+        starts[0] = 0
+        if direct.identity {
+            for t in 1...steps { starts[t] = stepStarts[t - 1] }
+            schedule.eventsPointer = UnsafeMutablePointer(mutating: neurons.baseAddress ?? UnsafePointer(schedule.events.pointer))
+            return
+        }
+        let total = Int(stepStarts[steps - 1])
+        if schedule.events.count < total { schedule.events = AlignedBuffer(count: max(total, 2 * schedule.events.count)) }
+        let events = schedule.events.pointer
+        var count = 0
+        starts[1] = 0
+        direct.axonOf.withUnsafeBufferPointer { axonOf in
+            for t in 1..<steps {
+                for k in Int(stepStarts[t - 1])..<Int(stepStarts[t]) {
+                    let axon = axonOf[Int(neurons[k])]
+                    events[count] = axon
+                    count &+= axon >= 0 ? 1 : 0
+                }
+                starts[t + 1] = Int32(count)
+            }
+        }
+        schedule.eventsPointer = events
     }
 
     /// Whole-sample runs keep every step's spike bitmap: at most this many words (128 MB) per

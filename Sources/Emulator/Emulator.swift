@@ -21,11 +21,17 @@ public final class Emulator: @unchecked Sendable {
     /// or nil when the routing has a cycle or the per-step schedules of all cores would be too
     /// large (more than 2^24 core-steps): then samples run in lockstep only.
     let coreOrder: [Int]?
-    /// The core whose only source is the input map, when that map is one-to-one onto it with no
-    /// budget: the core-by-core run takes its events straight from the input raster
-    /// (without copying them when `directInputIdentity`: input n is axon n).
-    let directInputCore: Int?
-    let directInputIdentity: Bool
+    /// When the input map has no budget and every core it reaches has no other source and at
+    /// most one axon per input there: per such core, that axon of every input (-1: none). The
+    /// core-by-core run then takes these cores' events straight from the input raster, without
+    /// routing or sorting (and without copying them when the map is the identity).
+    let directInputs: [DirectInput]
+    struct DirectInput {
+        let core: Int
+        let axonOf: [Int32]
+        /// Input n is axon n for every n.
+        let identity: Bool
+    }
     /// `cores` and `routers` as unretained references for the step loop: both workers read
     /// these shared objects every step, and retaining them there made their reference counts
     /// bounce between the cores' caches (a third of the run time with 8 cores). Valid while
@@ -47,14 +53,7 @@ public final class Emulator: @unchecked Sendable {
             image.cores.indices.filter { image.cores[$0].layer == layer }.sorted { image.cores[$0].firstNeuron < image.cores[$1].firstNeuron }
         }
         coreOrder = image.timeSteps * image.cores.count <= 1 << 24 ? Self.topologicalOrder(routers: routers) : nil
-        let input = inputRouter
-        if let core = input.singleCore, input.oneToOne, input.spikeBudget == 0, !routers.contains(where: { $0.cores.contains(Int32(core)) }) {
-            directInputCore = core
-            directInputIdentity = (0..<input.sourceCount).allSatisfy { input.axons[$0] == Int32($0) }
-        } else {
-            directInputCore = nil
-            directInputIdentity = false
-        }
+        directInputs = Self.directInputs(input: inputRouter, routers: routers)
         coreRefs = .allocate(capacity: max(cores.count, 1))
         routerRefs = .allocate(capacity: routers.count + 1)
         for (c, core) in cores.enumerated() { (coreRefs + c).initialize(to: .passUnretained(core)) }
@@ -64,6 +63,24 @@ public final class Emulator: @unchecked Sendable {
     deinit {
         coreRefs.deallocate()
         routerRefs.deallocate()
+    }
+
+    static func directInputs(input: RouterProgram, routers: [RouterProgram]) -> [DirectInput] {
+        guard input.spikeBudget == 0 else { return [] }
+        let fed = Set(input.cores.map(Int.init)).sorted()
+        var result: [DirectInput] = []
+        for core in fed {
+            guard !routers.contains(where: { $0.cores.contains(Int32(core)) }) else { return [] }
+            var axonOf = [Int32](repeating: -1, count: input.sourceCount)
+            for n in 0..<input.sourceCount {
+                for d in Int(input.starts[n])..<Int(input.starts[n + 1]) where Int(input.cores[d]) == core {
+                    guard axonOf[n] < 0 else { return [] }
+                    axonOf[n] = input.axons[d]
+                }
+            }
+            result.append(DirectInput(core: core, axonOf: axonOf, identity: axonOf.indices.allSatisfy { axonOf[$0] == Int32($0) }))
+        }
+        return result
     }
 
     /// Kahn's algorithm over the edges "core a's router has a destination on core b".
