@@ -114,24 +114,24 @@ extension Emulator {
         var synapticEvents = 0
         for c in order {
             let program = cores[c], state = states[c], schedule = workspace.schedules[c], router = routers[c]
-            let total = directInputs.isEmpty || !directInputs.contains(where: { $0.core == c })
-                ? schedule.buildSchedule(timeSteps: steps) : Int(schedule.starts.pointer[steps])
+            let total = directInputs.contains(where: { $0.core == c }) ? Int(schedule.starts.pointer[steps]) : schedule.buildSchedule(timeSteps: steps)
             synapticEvents += total * program.neuronCount
             if runWhole(program, state, schedule) {
                 let blocks = program.packedWidth / 64
                 let spikeBits = schedule.spikeBits!.pointer
-                for t in 0..<steps {
-                    if router.silent {
-                        // Nothing to deliver: only the budget's drops are counted.
-                        guard router.spikeBudget > 0 else { break }
+                if router.silent {
+                    // Nothing to deliver: only the budget's drops are counted.
+                    for t in 0..<steps where router.spikeBudget > 0 {
                         var count = 0
                         for b in 0..<blocks { count += spikeBits[t * blocks + b].nonzeroBitCount }
                         state.droppedSpikes += max(0, count - router.spikeBudget)
-                        continue
                     }
-                    let count = schedule.extractSpikes(row: t, blocks: blocks)
-                    state.droppedSpikes += route(UnsafeBufferPointer(start: schedule.stepSpikes.pointer, count: count), router,
-                                                 step: t + 1, steps: steps, schedules)
+                } else {
+                    for t in 0..<steps {
+                        let count = schedule.extractSpikes(row: t, blocks: blocks)
+                        state.droppedSpikes += route(UnsafeBufferPointer(start: schedule.stepSpikes.pointer, count: count), router,
+                                                     step: t + 1, steps: steps, schedules)
+                    }
                 }
             } else {
                 state.reset()
