@@ -1,9 +1,14 @@
 import CKernels
 
-/// One step (t >= 1) of one core when it provably cannot overflow or saturate: the path every
-/// step of a compiled MNIST model takes. The whole step is one C call (CKernels'
+/// The fast form's exactness rules, for one step and for a whole sample.
+///
+/// One step (t >= 1) of one core when it provably cannot overflow or saturate: the path of the
+/// steps of lockstep runs and of step-by-step core runs (cores with a lateral term, or whose
+/// whole-sample run could not be proven exact). The whole step is one C call (CKernels'
 /// `hm2bp_fast_step`): 16-bit row accumulation from the packed weights kept in registers, the
-/// neuron update on the fast form of the state (see `CoreState`), spikes, counts.
+/// neuron update on the fast form of the state (see `CoreState`), spikes, counts. The
+/// whole-sample run (`hm2bp_core_run`, `Emulator.executeCoreMajor`) is proven by
+/// `coreRunIsExact` below.
 ///
 /// Preconditions (checked by `plan`):
 /// * the core is `fastEligible` (both decays are shifts) and the step's drive bound D
