@@ -1,16 +1,52 @@
 #include "ckernels.h"
 #include <immintrin.h>
+#include <string.h>
 
-// The emulator's fast step (see ckernels.h and docs/emulator.md, "The fast path"). AVX-512
-// intrinsics throughout; every lane operation is the exact wrapping 32-bit (or 16-bit) operation
-// the proof in FastCoreKernel.swift reasons about, so there is no signed-overflow UB and the result
-// is bit-identical to the contract whenever the caller's preconditions hold.
+// The emulator's fast step and whole-sample core run (see ckernels.h and docs/emulator.md,
+// "Datapath"). AVX-512 intrinsics throughout; every lane operation is the exact wrapping 32-bit
+// (or 16-bit) operation the proofs in FastCoreKernel.swift reason about, so there is no
+// signed-overflow UB and the result is bit-identical to the contract whenever they hold.
 //
-// What bounds the speed on this machine (docs/benchmarks.md): 512-bit stores (about 2 cycles
-// each), shifts and vpabsd (one per cycle against two adds), and L2 latency on the weight rows.
+// What bounds the speed on this machine (docs/emulator.md): 512-bit stores, shifts and vpmaddwd
+// (half the rate of adds), and L2 latency on the weight rows.
 // Hence: the row sums stay in registers between accumulation and update, the spike list comes
 // from the spike bitmap with scalar code instead of a 64-byte compress store per 16 neurons,
-// the refractory counters are bitmaps, and the state bound is only tracked when asked for.
+// the refractory counters are bitmaps, and the state bounds are only tracked when asked for.
+
+// The decays and biases of the fast form, as the lanes use them.
+typedef struct {
+    __m512i current_bias, membrane_bias;
+    __m128i current_shift, membrane_shift;
+} lif_constants;
+
+static inline lif_constants lif_constants_of(const hm2bp_fast_core *core) {
+    lif_constants k;
+    k.current_bias = _mm512_set1_epi32(core->current_bias);
+    k.membrane_bias = _mm512_set1_epi32(core->membrane_bias);
+    k.current_shift = _mm_cvtsi32_si128(core->current_shift);
+    k.membrane_shift = _mm_cvtsi32_si128(core->membrane_shift);
+    return k;
+}
+
+// Steps 1 and 3 to 7 of the contract for 16 neurons in the fast form: c_hat and u_hat updated in
+// place, the spike mask returned; *c gets c and *u_before_reset u + bias at the threshold test.
+static inline __attribute__((always_inline)) __mmask16 lif_group(
+    __m512i *c_hat, __m512i *u_hat, __m512i drive, __mmask16 resting, __m512i thresholds, const lif_constants *k,
+    __m512i *c, __m512i *u_before_reset) {
+    *c_hat = _mm512_add_epi32(_mm512_sub_epi32(*c_hat, _mm512_sra_epi32(*c_hat, k->current_shift)), drive);
+    *c = _mm512_sub_epi32(*c_hat, k->current_bias);
+    const __m512i u = _mm512_add_epi32(_mm512_sub_epi32(*u_hat, _mm512_sra_epi32(*u_hat, k->membrane_shift)), *c);
+    const __mmask16 spike = _mm512_mask_cmpgt_epi32_mask((__mmask16)~resting, u, thresholds);
+    // Refractory clamp and reset both set u to 0, that is u_hat to the membrane bias.
+    *u_hat = _mm512_mask_mov_epi32(u, resting | spike, k->membrane_bias);
+    *u_before_reset = u;
+    return spike;
+}
+
+// The four groups' spike masks as the block's 64-bit word.
+static inline uint64_t block_word(uint64_t s0, uint64_t s1, uint64_t s2, uint64_t s3) {
+    return s0 | (s1 << 16) | (s2 << 32) | (s3 << 48);
+}
 
 // Everything one step reads or writes besides the weights, in locals the compiler may keep in
 // registers (stores through the state's own arrays cannot alias these pointers).
@@ -22,16 +58,16 @@ typedef struct {
     const uint64_t *fired_last, *fired_oldest;
     int single_row;
     const int32_t *restrict thresholds, *restrict laterals;
-    __m512i current_bias, membrane_bias, lateral_count;
-    __m128i current_shift, membrane_shift;
+    __m512i lateral_count;
+    lif_constants lif;
 } step_context;
 
 typedef struct {
     __m512i current_max, current_min, membrane_max, membrane_min;
 } magnitudes;
 
-// Steps 1 and 3 to 7 of the contract for the 16 neurons starting at o, lanes `bit`...`bit`+15 of
-// the block's 64-bit masks; returns the spike mask.
+// The 16 neurons starting at o: their state from memory, the lateral term, the update, the state
+// back to memory; returns the spike mask.
 static inline __attribute__((always_inline)) __mmask16 update_group(
     const int lateral, const int track, const step_context *x, __m512i drive, long o,
     __mmask16 resting, __mmask16 fired_last, magnitudes *m) {
@@ -41,14 +77,8 @@ static inline __attribute__((always_inline)) __mmask16 update_group(
         drive = _mm512_add_epi32(drive, _mm512_mullo_epi32(x->lateral_count, l));
         drive = _mm512_mask_sub_epi32(drive, fired_last, drive, l);
     }
-    __m512i c_hat = _mm512_load_si512(x->current + o);
-    c_hat = _mm512_add_epi32(_mm512_sub_epi32(c_hat, _mm512_sra_epi32(c_hat, x->current_shift)), drive);
-    __m512i c = _mm512_sub_epi32(c_hat, x->current_bias);
-    __m512i u_hat = _mm512_load_si512(x->membrane + o);
-    u_hat = _mm512_add_epi32(_mm512_sub_epi32(u_hat, _mm512_sra_epi32(u_hat, x->membrane_shift)), c);
-    const __mmask16 spike = _mm512_mask_cmpgt_epi32_mask((__mmask16)~resting, u_hat, _mm512_load_si512(x->thresholds + o));
-    // Refractory clamp and reset both set u to 0, that is u_hat to the membrane bias.
-    u_hat = _mm512_mask_mov_epi32(u_hat, resting | spike, x->membrane_bias);
+    __m512i c_hat = _mm512_load_si512(x->current + o), u_hat = _mm512_load_si512(x->membrane + o), c, u;
+    const __mmask16 spike = lif_group(&c_hat, &u_hat, drive, resting, _mm512_load_si512(x->thresholds + o), &x->lif, &c, &u);
     _mm512_store_si512(x->current + o, c_hat);
     _mm512_store_si512(x->membrane + o, u_hat);
     if (track) {
@@ -71,7 +101,7 @@ static inline __attribute__((always_inline)) void update_block(
     const uint64_t s1 = update_group(lateral, track, x, d1, o + 16, (__mmask16)(resting >> 16), (__mmask16)(last >> 16), m);
     const uint64_t s2 = update_group(lateral, track, x, d2, o + 32, (__mmask16)(resting >> 32), (__mmask16)(last >> 32), m);
     const uint64_t s3 = update_group(lateral, track, x, d3, o + 48, (__mmask16)(resting >> 48), (__mmask16)(last >> 48), m);
-    const uint64_t spikes = s0 | (s1 << 16) | (s2 << 32) | (s3 << 48);
+    const uint64_t spikes = block_word(s0, s1, s2, s3);
     // r > 0 at t + 1 exactly for the neurons that fired in [t + 1 - R, t]: add this step's, drop
     // those of t - R (disjoint sets: a neuron that fired at t - R was resting until t). The
     // history has one row when R = 0: then t - R is t itself and nobody rests.
@@ -79,27 +109,52 @@ static inline __attribute__((always_inline)) void update_block(
     x->fired_now[b] = spikes;
 }
 
-// Offset weights are q + 128, so the offset sum over n events is the true sum + 128 n.
 // The high byte of every 16-bit word: the offset weight of the block's neurons in odd bytes.
 static inline __m512i high_bytes(__m512i x) { return _mm512_srli_epi16(x, 8); }
 
+// The accumulators' starting words for a step of n events (low half w, high half h), which take
+// the offsets out of the sums for free: offset weights are q + 128, so over n events h from
+// -128 n ends at the true odd-byte sums, and w from -(128 + 32768) n ends where w - 256 h is the
+// true even-byte sums (mod 2^16; see drives()).
+static inline uint32_t start_words(uint32_t n) { return ((0u - (128u + 32768u) * n) & 0xFFFFu) | ((0u - 128u * n) << 16); }
+
+// From memory: broadcasts straight from a load, where from a register they would cost two
+// shuffle instructions per block and step in the whole-sample run.
+static inline void start_accumulators(const uint32_t *words, __m512i *w, __m512i *h) {
+    int16_t halves[2];
+    memcpy(halves, words, sizeof halves);
+    *w = _mm512_set1_epi16(halves[0]);
+    *h = _mm512_set1_epi16(halves[1]);
+}
+
 typedef struct {
-    __m512i offset, even, odd;
+    __m512i even, odd;
     __m128i extra_shift;
     int wide_shift;
 } drive_scale;
 
-// Word sums w (low offset sums + 256 * high offset sums, mod 2^16) and high offset sums h of one
-// block into the four groups' drives sum * 2^F. The low offset sums are at most 255 * 255 < 2^16,
-// so w - 256 h is exact mod 2^16; the true sums fit int16 (at most 255 events). Layout
-// (hm2bp_fast_core.weights): neuron o + 16q + j sits in word 2j + (q & 1) of the low (q < 2)
-// or high (q >= 2) bytes, so vpmaddwd with (2^F, 0) or (0, 2^F) widens and scales a group.
+// 2^F through vpmaddwd when it fits an int16 multiplier, else 2^14 and a shift for the rest.
+static inline drive_scale drive_scale_of(const hm2bp_fast_core *core) {
+    drive_scale k;
+    k.wide_shift = core->weight_shift > 14;
+    const int madd_shift = k.wide_shift ? 14 : core->weight_shift;
+    k.extra_shift = _mm_cvtsi32_si128(core->weight_shift - madd_shift);
+    k.even = _mm512_set1_epi32(1 << madd_shift);
+    k.odd = _mm512_set1_epi32((1 << madd_shift) << 16);
+    return k;
+}
+
+// Word sums w ((even-byte sums + 256 * odd-byte sums) mod 2^16) and odd-byte sums h of one block,
+// both started at start_words(), into the four groups' drives sum * 2^F. Every offset sum is at
+// most 255 * 255 < 2^16, so w - 256 h is exact mod 2^16, and the true sums fit int16 (at most 255
+// events). Layout (hm2bp_fast_core.weights): neuron o + 16q + j sits in word 2j + (q & 1) of the
+// even (q < 2) or odd (q >= 2) bytes, so vpmaddwd with (2^F, 0) or (0, 2^F) widens and scales a
+// group.
 static inline __attribute__((always_inline)) void drives(const drive_scale *k, __m512i w, __m512i h,
                                                         __m512i *d0, __m512i *d1, __m512i *d2, __m512i *d3) {
-    const __m512i low = _mm512_sub_epi16(_mm512_sub_epi16(w, _mm512_slli_epi16(h, 8)), k->offset);
-    const __m512i high = _mm512_sub_epi16(h, k->offset);
+    const __m512i low = _mm512_sub_epi16(w, _mm512_slli_epi16(h, 8));
     *d0 = _mm512_madd_epi16(low, k->even); *d1 = _mm512_madd_epi16(low, k->odd);
-    *d2 = _mm512_madd_epi16(high, k->even); *d3 = _mm512_madd_epi16(high, k->odd);
+    *d2 = _mm512_madd_epi16(h, k->even); *d3 = _mm512_madd_epi16(h, k->odd);
     if (k->wide_shift) {
         *d0 = _mm512_sll_epi32(*d0, k->extra_shift); *d1 = _mm512_sll_epi32(*d1, k->extra_shift);
         *d2 = _mm512_sll_epi32(*d2, k->extra_shift); *d3 = _mm512_sll_epi32(*d3, k->extra_shift);
@@ -126,19 +181,10 @@ static inline __attribute__((always_inline)) int fast_step(
     x.single_row = slots == 1;
     x.thresholds = core->thresholds;
     x.laterals = core->laterals;
-    x.current_bias = _mm512_set1_epi32(core->current_bias);
-    x.membrane_bias = _mm512_set1_epi32(core->membrane_bias);
+    x.lif = lif_constants_of(core);
     x.lateral_count = _mm512_set1_epi32(last_spike_count);
-    x.current_shift = _mm_cvtsi32_si128(core->current_shift);
-    x.membrane_shift = _mm_cvtsi32_si128(core->membrane_shift);
-    // 2^F through vpmaddwd when it fits an int16 multiplier, else 2^14 and a shift for the rest.
-    drive_scale k;
-    k.wide_shift = core->weight_shift > 14;
-    const int madd_shift = k.wide_shift ? 14 : core->weight_shift;
-    k.extra_shift = _mm_cvtsi32_si128(core->weight_shift - madd_shift);
-    k.even = _mm512_set1_epi32(1 << madd_shift);
-    k.odd = _mm512_set1_epi32((1 << madd_shift) << 16);
-    k.offset = _mm512_set1_epi16((short)(128 * event_count));
+    const drive_scale k = drive_scale_of(core);
+    const uint32_t starts = start_words((uint32_t)event_count);
     const __m128i full_shift = _mm_cvtsi32_si128(core->weight_shift);
     magnitudes m;
     m.current_max = m.membrane_max = _mm512_set1_epi32(INT32_MIN);
@@ -147,11 +193,12 @@ static inline __attribute__((always_inline)) int fast_step(
     long o = 0;
     if (narrow) {
         // Tiles of four blocks: eight registers of word sums while every event's row is added,
-        // then the tile's update straight from them. The next tile's lines of each row are
-        // prefetched while this tile's are summed (the rows come from L2).
+        // then the tile's update straight from them.
         const uint8_t *weights = core->weights;
         for (; o + 64 * HM2BP_TILE_BLOCKS <= width; o += 64 * HM2BP_TILE_BLOCKS) {
-            __m512i w0 = _mm512_setzero_si512(), h0 = w0, w1 = w0, h1 = w0, w2 = w0, h2 = w0, w3 = w0, h3 = w0;
+            __m512i w0, h0;
+            start_accumulators(&starts, &w0, &h0);
+            __m512i w1 = w0, h1 = h0, w2 = w0, h2 = h0, w3 = w0, h3 = h0;
             for (int e = 0; e < event_count; e++) {
                 const uint8_t *row = weights + (long)events[e] * width + o;
                 __m512i x0 = _mm512_load_si512(row), x1 = _mm512_load_si512(row + 64);
@@ -172,7 +219,8 @@ static inline __attribute__((always_inline)) int fast_step(
             update_block(lateral, track, &x, d0, d1, d2, d3, o + 192, &m);
         }
         for (; o < width; o += 64) {
-            __m512i w = _mm512_setzero_si512(), h = w;
+            __m512i w, h;
+            start_accumulators(&starts, &w, &h);
             for (int e = 0; e < event_count; e++) {
                 __m512i x0 = _mm512_load_si512(weights + (long)events[e] * width + o);
                 w = _mm512_add_epi16(w, x0); h = _mm512_add_epi16(h, high_bytes(x0));
@@ -267,17 +315,14 @@ void hm2bp_fast_bounds(const hm2bp_fast_core *core, const hm2bp_fast_state *stat
 // summed (16-bit, as above) and the four groups updated. The caller proves afterwards, from
 // the extremes reported here, that no step could have saturated.
 
+// lif_group on a block's registers, with the extremes the caller's proof needs.
 static inline __attribute__((always_inline)) __mmask16 run_group(
     const int track_current, __m512i *c_hat, __m512i *u_hat, __m512i drive, __mmask16 resting, const int32_t *thresholds,
-    __m128i current_shift, __m128i membrane_shift, __m512i current_bias, __m512i membrane_bias,
-    __m512i *c_max, __m512i *c_min, __m512i *u_min) {
-    *c_hat = _mm512_add_epi32(_mm512_sub_epi32(*c_hat, _mm512_sra_epi32(*c_hat, current_shift)), drive);
-    const __m512i c = _mm512_sub_epi32(*c_hat, current_bias);
-    __m512i u = _mm512_add_epi32(_mm512_sub_epi32(*u_hat, _mm512_sra_epi32(*u_hat, membrane_shift)), c);
-    const __mmask16 spike = _mm512_mask_cmpgt_epi32_mask((__mmask16)~resting, u, _mm512_load_si512(thresholds));
-    // u before the reset is checked too: it is the value the contract's addition produces.
+    const lif_constants *k, __m512i *c_max, __m512i *c_min, __m512i *u_min) {
+    __m512i c, u;
+    const __mmask16 spike = lif_group(c_hat, u_hat, drive, resting, _mm512_load_si512(thresholds), k, &c, &u);
+    // u before the reset is checked: it is the value the contract's addition produces.
     *u_min = _mm512_min_epi32(*u_min, u);
-    *u_hat = _mm512_mask_mov_epi32(u, resting | spike, membrane_bias);
     if (track_current) {
         *c_max = _mm512_max_epi32(*c_max, c);
         *c_min = _mm512_min_epi32(*c_min, c);
@@ -301,25 +346,16 @@ static inline __attribute__((always_inline)) void core_run(
     uint32_t *restrict scratch, int64_t *restrict extremes) {
     const long width = core->width, blocks = width / 64;
     const long slots = core->refractory_steps + 1;
-    const __m128i current_shift = _mm_cvtsi32_si128(core->current_shift), membrane_shift = _mm_cvtsi32_si128(core->membrane_shift);
-    const __m512i current_bias = _mm512_set1_epi32(core->current_bias), membrane_bias = _mm512_set1_epi32(core->membrane_bias);
-    const int wide_shift = core->weight_shift > 14;
-    const int madd_shift = wide_shift ? 14 : core->weight_shift;
-    const __m128i extra_shift = _mm_cvtsi32_si128(core->weight_shift - madd_shift);
-    const __m512i even = _mm512_set1_epi32(1 << madd_shift), odd = _mm512_set1_epi32((1 << madd_shift) << 16);
+    const lif_constants lif = lif_constants_of(core);
+    const drive_scale scale = drive_scale_of(core);
     // Hidden from the optimizer, which would otherwise turn the one masked byte subtraction per
     // count update into a mask-to-vector move and a subtraction.
     __m512i minus_one = _mm512_set1_epi8(-1);
     __asm__("" : "+v"(minus_one));
     __m512i c_max = _mm512_set1_epi32(INT32_MIN), c_min = _mm512_set1_epi32(INT32_MAX), u_min = c_min;
-    // Per step, the accumulators' starting words, which take the offsets 128 n out of the sums
-    // for free: h from -128 n ends at the true high sums; w from -(128 + 32768) n ends where
-    // w - 256 h is the true low sums (mod 2^16, see drives()). Low half w, high half h.
+    // Every step's starting words, loaded by the block loops rather than computed there.
     uint32_t *starts = scratch;
-    for (long t = 0; t < steps; t++) {
-        const uint32_t n = (uint32_t)(event_starts[t + 1] - event_starts[t]);
-        starts[t] = ((0u - (128u + 32768u) * n) & 0xFFFFu) | ((0u - 128u * n) << 16);
-    }
+    for (long t = 0; t < steps; t++) starts[t] = start_words((uint32_t)(event_starts[t + 1] - event_starts[t]));
     // The ring of the block's spikes of the last R + 1 steps, after the starting words; then
     // every event's row offset, computed once rather than once per block.
     uint64_t *history = (uint64_t *)(void *)(scratch + ((steps + 1) & ~1L));
@@ -332,8 +368,8 @@ static inline __attribute__((always_inline)) void core_run(
         const int32_t *thresholds = core->thresholds + o;
         int32_t *totals = spike_counts + o;
         for (int k = 0; k < 64; k++) totals[k] = 0;
-        __m512i c0 = current_bias, c1 = c0, c2 = c0, c3 = c0;
-        __m512i u0 = membrane_bias, u1 = u0, u2 = u0, u3 = u0;
+        __m512i c0 = lif.current_bias, c1 = c0, c2 = c0, c3 = c0;
+        __m512i u0 = lif.membrane_bias, u1 = u0, u2 = u0, u3 = u0;
         __m512i counts8 = _mm512_setzero_si512();
         int since_flush = 0;
         // The slot of step t and that of t - R (the next one), advanced without a division.
@@ -345,26 +381,20 @@ static inline __attribute__((always_inline)) void core_run(
         for (long t = 1; t < steps; t++, spike_row += blocks) {
             const int32_t *step_offsets = offsets + event_starts[t];
             const int count = event_starts[t + 1] - event_starts[t];
-            const uint16_t *start = (const uint16_t *)(const void *)(starts + t);
-            __m512i w = _mm512_set1_epi16((short)start[0]), h = _mm512_set1_epi16((short)start[1]);
+            __m512i w, h;
+            start_accumulators(starts + t, &w, &h);
             for (int e = 0; e < count; e++) {
                 const __m512i x = _mm512_load_si512(weights + step_offsets[e]);
                 w = _mm512_add_epi16(w, x); h = _mm512_add_epi16(h, high_bytes(x));
             }
-            const __m512i low = _mm512_sub_epi16(w, _mm512_slli_epi16(h, 8));
-            __m512i d0 = _mm512_madd_epi16(low, even), d1 = _mm512_madd_epi16(low, odd);
-            __m512i d2 = _mm512_madd_epi16(h, even), d3 = _mm512_madd_epi16(h, odd);
-            if (wide_shift) {
-                d0 = _mm512_sll_epi32(d0, extra_shift); d1 = _mm512_sll_epi32(d1, extra_shift);
-                d2 = _mm512_sll_epi32(d2, extra_shift); d3 = _mm512_sll_epi32(d3, extra_shift);
-            }
-#define HM2BP_RUN_GROUP(c, u, d, q)                                                                           \
-    run_group(track_current, &c, &u, d, (__mmask16)(resting >> (16 * q)), thresholds + 16 * q, current_shift, membrane_shift, \
-              current_bias, membrane_bias, &c_max, &c_min, &u_min)
+            __m512i d0, d1, d2, d3;
+            drives(&scale, w, h, &d0, &d1, &d2, &d3);
+#define HM2BP_RUN_GROUP(c, u, d, q) \
+    run_group(track_current, &c, &u, d, (__mmask16)(resting >> (16 * q)), thresholds + 16 * q, &lif, &c_max, &c_min, &u_min)
             const uint64_t s0 = HM2BP_RUN_GROUP(c0, u0, d0, 0), s1 = HM2BP_RUN_GROUP(c1, u1, d1, 1);
             const uint64_t s2 = HM2BP_RUN_GROUP(c2, u2, d2, 2), s3 = HM2BP_RUN_GROUP(c3, u3, d3, 3);
 #undef HM2BP_RUN_GROUP
-            const uint64_t fired = s0 | (s1 << 16) | (s2 << 32) | (s3 << 48);
+            const uint64_t fired = block_word(s0, s1, s2, s3);
             *spike_row = fired;
             counts8 = _mm512_mask_sub_epi8(counts8, (__mmask64)fired, counts8, minus_one);
             if (++since_flush == 255) {

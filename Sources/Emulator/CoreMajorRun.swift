@@ -16,7 +16,7 @@ extension Emulator {
     /// A core's inputs for a whole sample and the buffers of its run, reused sample after sample.
     final class CoreSchedule {
         /// Events arriving for step t, in the order routed: (step, axon) pairs, `arrivals` of
-        /// them (raw growable buffers: the routing loop appends without reference counting).
+        /// them (raw growable buffers, which `forward` fills like a lockstep inbox).
         var arrivalSteps: AlignedBuffer<Int32>
         var arrivalAxons: AlignedBuffer<Int32>
         var arrivals = 0
@@ -45,7 +45,6 @@ extension Emulator {
         }
 
         /// Room for `more` arrivals.
-        @inline(__always)
         func reserve(_ more: Int) {
             guard arrivals + more > arrivalSteps.count else { return }
             let capacity = max(2 * arrivalSteps.count, arrivals + more)
@@ -100,14 +99,14 @@ extension Emulator {
     private func executeCoreMajor(neurons: UnsafeBufferPointer<Int32>, stepStarts: UnsafeBufferPointer<Int32>, order: [Int],
                                   workspace: Workspace) -> SampleResult {
         let steps = image.timeSteps
-        let states = workspace.states, schedules = workspace.scheduleRefs
+        let states = workspace.states
         for state in states { state.reset() }
         for schedule in workspace.schedules { schedule.arrivals = 0 }
         var inputDropped = 0
         if directInputs.isEmpty {
             for t in 0..<steps {
                 let firing = UnsafeBufferPointer(rebasing: neurons[Int(stepStarts[t])..<Int(stepStarts[t + 1])])
-                inputDropped += route(firing, inputRouter, step: t + 1, steps: steps, schedules)
+                inputDropped += route(firing, inputRouter, step: t + 1, steps: steps, workspace)
             }
         }
         for direct in directInputs { deliverInput(direct, neurons: neurons, stepStarts: stepStarts, workspace.schedules[direct.core]) }
@@ -124,13 +123,13 @@ extension Emulator {
                     for t in 0..<steps where router.spikeBudget > 0 {
                         var count = 0
                         for b in 0..<blocks { count += spikeBits[t * blocks + b].nonzeroBitCount }
-                        state.droppedSpikes += max(0, count - router.spikeBudget)
+                        state.droppedSpikes += router.dropped(of: count)
                     }
                 } else {
                     for t in 0..<steps {
                         let count = schedule.extractSpikes(row: t, blocks: blocks)
                         state.droppedSpikes += route(UnsafeBufferPointer(start: schedule.stepSpikes.pointer, count: count), router,
-                                                     step: t + 1, steps: steps, schedules)
+                                                     step: t + 1, steps: steps, workspace)
                     }
                 }
             } else {
@@ -140,7 +139,7 @@ extension Emulator {
                     state.receive(schedule.eventsPointer + first, count: Int(schedule.starts.pointer[t + 1]) - first)
                     Self.step(program, state, t: t, trace: nil)
                     state.droppedSpikes += route(UnsafeBufferPointer(start: state.spikes.pointer, count: state.spikeCount), router,
-                                                 step: t + 1, steps: steps, schedules)
+                                                 step: t + 1, steps: steps, workspace)
                 }
             }
             state.axonEvents = total
@@ -209,56 +208,29 @@ extension Emulator {
         return true
     }
 
-    /// Sends source spikes (ascending) of one step through a router: the first `spikeBudget`
-    /// sources go, each to all its destinations, arriving at `step` (dropped past the sample's
+    /// Sends source spikes (ascending) of one step through a router with the lockstep loop's
+    /// `forward`, appending to the target cores' arrivals for `step` (dropped past the sample's
     /// end, as in lockstep, where they would wait for a step that never comes). Returns how many
     /// sources the budget dropped.
-    func route(_ sources: UnsafeBufferPointer<Int32>, _ router: RouterProgram, step: Int, steps: Int,
-               _ schedules: UnsafeMutablePointer<Unmanaged<CoreSchedule>>) -> Int {
-        let forwarded = router.spikeBudget == 0 ? sources.count : min(sources.count, router.spikeBudget)
-        if router.silent || step >= steps { return sources.count - forwarded }
-        let starts = router.startsBuffer.pointer, cores = router.coresBuffer.pointer, axons = router.axonsBuffer.pointer
-        if let core = router.singleCore {
-            schedules[core]._withUnsafeGuaranteedRef { schedule in
-                schedule.reserve(Int(starts[router.sourceCount]))
-                let stepOf = schedule.arrivalSteps.pointer, axonOf = schedule.arrivalAxons.pointer
-                var count = schedule.arrivals
-                let stamp = Int32(step)
-                if router.oneToOne {
-                    for k in 0..<forwarded {
-                        stepOf[count &+ k] = stamp
-                        axonOf[count &+ k] = axons[Int(sources[k])]
-                    }
-                    count &+= forwarded
-                } else {
-                    for k in 0..<forwarded {
-                        let n = Int(sources[k])
-                        var d = Int(starts[n])
-                        let end = Int(starts[n &+ 1])
-                        while d < end {
-                            stepOf[count] = stamp
-                            axonOf[count] = axons[d]
-                            count &+= 1
-                            d &+= 1
-                        }
-                    }
-                }
-                schedule.arrivals = count
-            }
-            return sources.count - forwarded
-        }
-        for k in 0..<forwarded {
-            let n = Int(sources[k])
-            for d in Int(starts[n])..<Int(starts[n + 1]) {
-                schedules[Int(cores[d])]._withUnsafeGuaranteedRef { schedule in
-                    schedule.reserve(1)
-                    schedule.arrivalSteps.pointer[schedule.arrivals] = Int32(step)
-                    schedule.arrivalAxons.pointer[schedule.arrivals] = axons[d]
-                    schedule.arrivals += 1
-                }
+    func route(_ sources: UnsafeBufferPointer<Int32>, _ router: RouterProgram, step: Int, steps: Int, _ workspace: Workspace) -> Int {
+        guard !router.silent, step < steps else { return router.dropped(of: sources.count) }
+        let inboxes = workspace.inboxes, counts = workspace.inboxCounts, schedules = workspace.scheduleRefs
+        for target in router.targets {
+            schedules[target.core]._withUnsafeGuaranteedRef { schedule in
+                schedule.reserve(target.destinations)
+                inboxes[target.core] = schedule.arrivalAxons.pointer
+                counts[target.core] = schedule.arrivals
             }
         }
-        return sources.count - forwarded
+        let dropped = forward(sources, router, inboxes: inboxes, counts: counts)
+        for target in router.targets {
+            schedules[target.core]._withUnsafeGuaranteedRef { schedule in
+                let added = counts[target.core] - schedule.arrivals
+                (schedule.arrivalSteps.pointer + schedule.arrivals).update(repeating: Int32(step), count: added)
+                schedule.arrivals += added
+            }
+        }
+        return dropped
     }
 }
 

@@ -94,9 +94,11 @@ final class CoreProgram {
         neuronCount = core.neuronCount
         axonCount = core.axonCount
         paddedWidth = (core.neuronCount + Self.lanes - 1) / Self.lanes * Self.lanes
+        packedWidth = (core.neuronCount + 63) / 64 * 64
         weights = AlignedBuffer(count: core.axonCount * paddedWidth)
         thresholds = AlignedBuffer(count: paddedWidth, value: .max)
-        laterals = AlignedBuffer(count: (core.neuronCount + 63) / 64 * 64)
+        // Whole blocks: the fast kernel reads the lateral weights of padding neurons too (0).
+        laterals = AlignedBuffer(count: packedWidth)
         let width = paddedWidth, rows = weights.pointer
         var perNeuronBound = [Int64](repeating: 0, count: core.neuronCount)
         core.weights.withUnsafeBufferPointer { q in
@@ -110,7 +112,6 @@ final class CoreProgram {
                 }
             }
         }
-        packedWidth = (core.neuronCount + 63) / 64 * 64
         packedWeights = AlignedBuffer(count: core.axonCount * packedWidth, value: 128)
         let packed = packedWeights.pointer, packedRow = packedWidth
         for a in 0..<core.axonCount {

@@ -86,8 +86,8 @@ extension Emulator {
     @inline(__always)
     func forward(_ sources: UnsafeBufferPointer<Int32>, _ router: RouterProgram,
                  inboxes: UnsafeMutablePointer<UnsafeMutablePointer<Int32>>, counts: UnsafeMutablePointer<Int>) -> Int {
-        let forwarded = router.spikeBudget == 0 ? sources.count : min(sources.count, router.spikeBudget)
-        if router.silent { return sources.count - forwarded }
+        let dropped = router.dropped(of: sources.count), forwarded = sources.count - dropped
+        if router.silent { return dropped }
         let starts = router.startsBuffer.pointer, cores = router.coresBuffer.pointer, axons = router.axonsBuffer.pointer
         if let core = router.singleCore {
             // One target core: its count stays in a register.
@@ -116,7 +116,7 @@ extension Emulator {
                 }
             }
         }
-        return sources.count - forwarded
+        return dropped
     }
 
     func collect(_ states: [CoreState], synapticEvents: Int, inputDropped: Int, coreRasters: [SpikeRaster]?,

@@ -21,6 +21,9 @@ final class RouterProgram {
     let sourceCount: Int
     /// No source has a destination (an output core): forwarding only counts budget drops.
     let silent: Bool
+    /// The cores it reaches, each with its number of destinations there: the most events one
+    /// step can send that core.
+    let targets: [(core: Int, destinations: Int)]
     /// The same tables as raw buffers for the step loop (no reference counting per access).
     let startsBuffer: AlignedBuffer<Int32>
     let coresBuffer: AlignedBuffer<Int32>
@@ -45,6 +48,9 @@ final class RouterProgram {
         singleCore = Set(cores).count == 1 ? Int(cores[0]) : nil
         oneToOne = singleCore != nil && starts.indices.allSatisfy { starts[$0] == Int32($0) }
         silent = cores.isEmpty
+        var perCore: [Int: Int] = [:]
+        for core in cores { perCore[Int(core), default: 0] += 1 }
+        targets = perCore.keys.sorted().map { ($0, perCore[$0]!) }
         startsBuffer = AlignedBuffer(count: starts.count)
         coresBuffer = AlignedBuffer(count: cores.count)
         axonsBuffer = AlignedBuffer(count: axons.count)
@@ -52,6 +58,10 @@ final class RouterProgram {
         coresBuffer.pointer.update(from: cores, count: cores.count)
         axonsBuffer.pointer.update(from: axons, count: axons.count)
     }
+
+    /// Of `count` source spikes in one step, how many the budget drops (the highest sources).
+    @inline(__always)
+    func dropped(of count: Int) -> Int { spikeBudget == 0 ? 0 : max(0, count - spikeBudget) }
 
     /// How many destinations land on each axon of every core, counting each source once:
     /// the most events one step can deliver there (a source fires at most once per step).
