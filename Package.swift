@@ -11,6 +11,8 @@ let checkedFastFlags: [SwiftSetting] = [
     .unsafeFlags(["-O", "-target-cpu", "native"]),
 ]
 
+let kernelFlags: [CSetting] = [.unsafeFlags(["-O3", "-march=native", "-fno-math-errno", "-ffp-contract=off"])]
+
 let package = Package(
     name: "hm2bp",
     platforms: [.macOS(.v13)],
@@ -30,9 +32,11 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
 
         // Ground floor: numerics and contracts.
-        .target(
-            name: "CKernels",
-            cSettings: [.unsafeFlags(["-O3", "-march=native", "-fno-math-errno", "-ffp-contract=off"])]),
+        // The C kernels: AVX-512 where the build machine has it, portable C elsewhere (chosen at
+        // compile time, Sources/CKernels/lanes.h); CKernelsPortable is the portable build of the
+        // same source on every machine, so tests compare the two and can run on either.
+        .target(name: "CKernels", cSettings: kernelFlags),
+        .target(name: "CKernelsPortable", dependencies: ["CKernels"], cSettings: kernelFlags),
         .target(name: "Kernels", dependencies: ["CKernels"], swiftSettings: hotLoopFlags),
         .target(name: "SpikeModel", dependencies: ["Kernels", "SystemZlib"], swiftSettings: hotLoopFlags),
         .target(
@@ -55,7 +59,7 @@ let package = Package(
             name: "Compiler",
             dependencies: ["SpikeModel", "SpikeData", "HardwareTargets", "NeuroImage"],
             swiftSettings: checkedFastFlags),
-        .target(name: "Emulator", dependencies: ["NeuroImage", "SpikeModel", "Kernels", "CKernels"], swiftSettings: hotLoopFlags),
+        .target(name: "Emulator", dependencies: ["NeuroImage", "SpikeModel", "Kernels", "CKernels", "CKernelsPortable"], swiftSettings: hotLoopFlags),
         .target(name: "Verify", dependencies: ["SpikeModel", "SpikeData", "NeuroImage", "Emulator"], swiftSettings: checkedFastFlags),
 
         // Thin roof.

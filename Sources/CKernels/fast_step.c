@@ -1,11 +1,17 @@
 #include "ckernels.h"
-#include <immintrin.h>
+#include "lanes.h"
 #include <string.h>
 
 // The emulator's fast step and whole-sample core run (see ckernels.h and docs/emulator.md,
-// "Datapath"). AVX-512 intrinsics throughout; every lane operation is the exact wrapping 32-bit
-// (or 16-bit) operation the proofs in FastCoreKernel.swift reason about, so there is no
-// signed-overflow UB and the result is bit-identical to the contract whenever they hold.
+// "Datapath"). Written in the 512-bit lane operations of lanes.h (AVX-512, or portable C);
+// every lane operation is the exact wrapping 32-bit (or 16-bit) operation the proofs in
+// FastCoreKernel.swift reason about, so there is no signed-overflow UB and the result is
+// bit-identical to the contract whenever they hold.
+
+// The exported names: a second, portable-only build of this file (CKernelsPortable) renames them.
+#ifndef HM2BP_KERNEL
+#define HM2BP_KERNEL(name) hm2bp_##name
+#endif
 //
 // What bounds the speed on this machine (docs/emulator.md): 512-bit stores, shifts and vpmaddwd
 // (half the rate of adds), and L2 latency on the weight rows.
@@ -15,30 +21,30 @@
 
 // The decays and biases of the fast form, as the lanes use them.
 typedef struct {
-    __m512i current_bias, membrane_bias;
-    __m128i current_shift, membrane_shift;
+    lanes current_bias, membrane_bias;
+    shift_count current_shift, membrane_shift;
 } lif_constants;
 
 static inline lif_constants lif_constants_of(const hm2bp_fast_core *core) {
     lif_constants k;
-    k.current_bias = _mm512_set1_epi32(core->current_bias);
-    k.membrane_bias = _mm512_set1_epi32(core->membrane_bias);
-    k.current_shift = _mm_cvtsi32_si128(core->current_shift);
-    k.membrane_shift = _mm_cvtsi32_si128(core->membrane_shift);
+    k.current_bias = lanes_set32(core->current_bias);
+    k.membrane_bias = lanes_set32(core->membrane_bias);
+    k.current_shift = lanes_shift_count(core->current_shift);
+    k.membrane_shift = lanes_shift_count(core->membrane_shift);
     return k;
 }
 
 // Steps 1 and 3 to 7 of the contract for 16 neurons in the fast form: c_hat and u_hat updated in
 // place, the spike mask returned; *c gets c and *u_before_reset u + bias at the threshold test.
-static inline __attribute__((always_inline)) __mmask16 lif_group(
-    __m512i *c_hat, __m512i *u_hat, __m512i drive, __mmask16 resting, __m512i thresholds, const lif_constants *k,
-    __m512i *c, __m512i *u_before_reset) {
-    *c_hat = _mm512_add_epi32(_mm512_sub_epi32(*c_hat, _mm512_sra_epi32(*c_hat, k->current_shift)), drive);
-    *c = _mm512_sub_epi32(*c_hat, k->current_bias);
-    const __m512i u = _mm512_add_epi32(_mm512_sub_epi32(*u_hat, _mm512_sra_epi32(*u_hat, k->membrane_shift)), *c);
-    const __mmask16 spike = _mm512_mask_cmpgt_epi32_mask((__mmask16)~resting, u, thresholds);
+static inline __attribute__((always_inline)) mask16 lif_group(
+    lanes *c_hat, lanes *u_hat, lanes drive, mask16 resting, lanes thresholds, const lif_constants *k,
+    lanes *c, lanes *u_before_reset) {
+    *c_hat = add32(sub32(*c_hat, sra32(*c_hat, k->current_shift)), drive);
+    *c = sub32(*c_hat, k->current_bias);
+    const lanes u = add32(sub32(*u_hat, sra32(*u_hat, k->membrane_shift)), *c);
+    const mask16 spike = cmpgt32_mask((mask16)~resting, u, thresholds);
     // Refractory clamp and reset both set u to 0, that is u_hat to the membrane bias.
-    *u_hat = _mm512_mask_mov_epi32(u, resting | spike, k->membrane_bias);
+    *u_hat = select32(u, resting | spike, k->membrane_bias);
     *u_before_reset = u;
     return spike;
 }
@@ -58,34 +64,34 @@ typedef struct {
     const uint64_t *fired_last, *fired_oldest;
     int single_row;
     const int32_t *restrict thresholds, *restrict laterals;
-    __m512i lateral_count;
+    lanes lateral_count;
     lif_constants lif;
 } step_context;
 
 typedef struct {
-    __m512i current_max, current_min, membrane_max, membrane_min;
+    lanes current_max, current_min, membrane_max, membrane_min;
 } magnitudes;
 
 // The 16 neurons starting at o: their state from memory, the lateral term, the update, the state
 // back to memory; returns the spike mask.
-static inline __attribute__((always_inline)) __mmask16 update_group(
-    const int lateral, const int track, const step_context *x, __m512i drive, long o,
-    __mmask16 resting, __mmask16 fired_last, magnitudes *m) {
+static inline __attribute__((always_inline)) mask16 update_group(
+    const int lateral, const int track, const step_context *x, lanes drive, long o,
+    mask16 resting, mask16 fired_last, magnitudes *m) {
     if (lateral) {
         // n_i * L_i = (spikes at t-1) * L_i - L_i where neuron i itself fired at t-1.
-        __m512i l = _mm512_load_si512(x->laterals + o);
-        drive = _mm512_add_epi32(drive, _mm512_mullo_epi32(x->lateral_count, l));
-        drive = _mm512_mask_sub_epi32(drive, fired_last, drive, l);
+        lanes l = lanes_load(x->laterals + o);
+        drive = add32(drive, mullo32(x->lateral_count, l));
+        drive = mask_sub32(drive, fired_last, l);
     }
-    __m512i c_hat = _mm512_load_si512(x->current + o), u_hat = _mm512_load_si512(x->membrane + o), c, u;
-    const __mmask16 spike = lif_group(&c_hat, &u_hat, drive, resting, _mm512_load_si512(x->thresholds + o), &x->lif, &c, &u);
-    _mm512_store_si512(x->current + o, c_hat);
-    _mm512_store_si512(x->membrane + o, u_hat);
+    lanes c_hat = lanes_load(x->current + o), u_hat = lanes_load(x->membrane + o), c, u;
+    const mask16 spike = lif_group(&c_hat, &u_hat, drive, resting, lanes_load(x->thresholds + o), &x->lif, &c, &u);
+    lanes_store(x->current + o, c_hat);
+    lanes_store(x->membrane + o, u_hat);
     if (track) {
-        m->current_max = _mm512_max_epi32(m->current_max, c);
-        m->current_min = _mm512_min_epi32(m->current_min, c);
-        m->membrane_max = _mm512_max_epi32(m->membrane_max, u_hat);
-        m->membrane_min = _mm512_min_epi32(m->membrane_min, u_hat);
+        m->current_max = max32(m->current_max, c);
+        m->current_min = min32(m->current_min, c);
+        m->membrane_max = max32(m->membrane_max, u_hat);
+        m->membrane_min = min32(m->membrane_min, u_hat);
     }
     return spike;
 }
@@ -93,14 +99,14 @@ static inline __attribute__((always_inline)) __mmask16 update_group(
 // The four groups of the 64-neuron block starting at o, from their drives; updates the block's
 // spike history and refractory bitmaps.
 static inline __attribute__((always_inline)) void update_block(
-    const int lateral, const int track, const step_context *x, __m512i d0, __m512i d1, __m512i d2, __m512i d3,
+    const int lateral, const int track, const step_context *x, lanes d0, lanes d1, lanes d2, lanes d3,
     long o, magnitudes *m) {
     const long b = o / 64;
     const uint64_t resting = x->resting[b], last = lateral ? x->fired_last[b] : 0;
-    const uint64_t s0 = update_group(lateral, track, x, d0, o, (__mmask16)resting, (__mmask16)last, m);
-    const uint64_t s1 = update_group(lateral, track, x, d1, o + 16, (__mmask16)(resting >> 16), (__mmask16)(last >> 16), m);
-    const uint64_t s2 = update_group(lateral, track, x, d2, o + 32, (__mmask16)(resting >> 32), (__mmask16)(last >> 32), m);
-    const uint64_t s3 = update_group(lateral, track, x, d3, o + 48, (__mmask16)(resting >> 48), (__mmask16)(last >> 48), m);
+    const uint64_t s0 = update_group(lateral, track, x, d0, o, (mask16)resting, (mask16)last, m);
+    const uint64_t s1 = update_group(lateral, track, x, d1, o + 16, (mask16)(resting >> 16), (mask16)(last >> 16), m);
+    const uint64_t s2 = update_group(lateral, track, x, d2, o + 32, (mask16)(resting >> 32), (mask16)(last >> 32), m);
+    const uint64_t s3 = update_group(lateral, track, x, d3, o + 48, (mask16)(resting >> 48), (mask16)(last >> 48), m);
     const uint64_t spikes = block_word(s0, s1, s2, s3);
     // r > 0 at t + 1 exactly for the neurons that fired in [t + 1 - R, t]: add this step's, drop
     // those of t - R (disjoint sets: a neuron that fired at t - R was resting until t). The
@@ -110,7 +116,7 @@ static inline __attribute__((always_inline)) void update_block(
 }
 
 // The high byte of every 16-bit word: the offset weight of the block's neurons in odd bytes.
-static inline __m512i high_bytes(__m512i x) { return _mm512_srli_epi16(x, 8); }
+static inline lanes high_bytes(lanes x) { return srl16_8(x); }
 
 // The accumulators' starting words for a step of n events (low half w, high half h), which take
 // the offsets out of the sums for free: offset weights are q + 128, so over n events h from
@@ -120,16 +126,16 @@ static inline uint32_t start_words(uint32_t n) { return ((0u - (128u + 32768u) *
 
 // From memory: broadcasts straight from a load, where from a register they would cost two
 // shuffle instructions per block and step in the whole-sample run.
-static inline void start_accumulators(const uint32_t *words, __m512i *w, __m512i *h) {
+static inline void start_accumulators(const uint32_t *words, lanes *w, lanes *h) {
     int16_t halves[2];
     memcpy(halves, words, sizeof halves);
-    *w = _mm512_set1_epi16(halves[0]);
-    *h = _mm512_set1_epi16(halves[1]);
+    *w = lanes_set16(halves[0]);
+    *h = lanes_set16(halves[1]);
 }
 
 typedef struct {
-    __m512i even, odd;
-    __m128i extra_shift;
+    lanes even, odd;
+    shift_count extra_shift;
     int wide_shift;
 } drive_scale;
 
@@ -138,9 +144,9 @@ static inline drive_scale drive_scale_of(const hm2bp_fast_core *core) {
     drive_scale k;
     k.wide_shift = core->weight_shift > 14;
     const int madd_shift = k.wide_shift ? 14 : core->weight_shift;
-    k.extra_shift = _mm_cvtsi32_si128(core->weight_shift - madd_shift);
-    k.even = _mm512_set1_epi32(1 << madd_shift);
-    k.odd = _mm512_set1_epi32((1 << madd_shift) << 16);
+    k.extra_shift = lanes_shift_count(core->weight_shift - madd_shift);
+    k.even = lanes_set32(1 << madd_shift);
+    k.odd = lanes_set32((1 << madd_shift) << 16);
     return k;
 }
 
@@ -150,14 +156,14 @@ static inline drive_scale drive_scale_of(const hm2bp_fast_core *core) {
 // events). Layout (hm2bp_fast_core.weights): neuron o + 16q + j sits in word 2j + (q & 1) of the
 // even (q < 2) or odd (q >= 2) bytes, so vpmaddwd with (2^F, 0) or (0, 2^F) widens and scales a
 // group.
-static inline __attribute__((always_inline)) void drives(const drive_scale *k, __m512i w, __m512i h,
-                                                        __m512i *d0, __m512i *d1, __m512i *d2, __m512i *d3) {
-    const __m512i low = _mm512_sub_epi16(w, _mm512_slli_epi16(h, 8));
-    *d0 = _mm512_madd_epi16(low, k->even); *d1 = _mm512_madd_epi16(low, k->odd);
-    *d2 = _mm512_madd_epi16(h, k->even); *d3 = _mm512_madd_epi16(h, k->odd);
+static inline __attribute__((always_inline)) void drives(const drive_scale *k, lanes w, lanes h,
+                                                        lanes *d0, lanes *d1, lanes *d2, lanes *d3) {
+    const lanes low = sub16(w, sll16_8(h));
+    *d0 = madd16(low, k->even); *d1 = madd16(low, k->odd);
+    *d2 = madd16(h, k->even); *d3 = madd16(h, k->odd);
     if (k->wide_shift) {
-        *d0 = _mm512_sll_epi32(*d0, k->extra_shift); *d1 = _mm512_sll_epi32(*d1, k->extra_shift);
-        *d2 = _mm512_sll_epi32(*d2, k->extra_shift); *d3 = _mm512_sll_epi32(*d3, k->extra_shift);
+        *d0 = sll32(*d0, k->extra_shift); *d1 = sll32(*d1, k->extra_shift);
+        *d2 = sll32(*d2, k->extra_shift); *d3 = sll32(*d3, k->extra_shift);
     }
 }
 
@@ -182,13 +188,13 @@ static inline __attribute__((always_inline)) int fast_step(
     x.thresholds = core->thresholds;
     x.laterals = core->laterals;
     x.lif = lif_constants_of(core);
-    x.lateral_count = _mm512_set1_epi32(last_spike_count);
+    x.lateral_count = lanes_set32(last_spike_count);
     const drive_scale k = drive_scale_of(core);
     const uint32_t starts = start_words((uint32_t)event_count);
-    const __m128i full_shift = _mm_cvtsi32_si128(core->weight_shift);
+    const shift_count full_shift = lanes_shift_count(core->weight_shift);
     magnitudes m;
-    m.current_max = m.membrane_max = _mm512_set1_epi32(INT32_MIN);
-    m.current_min = m.membrane_min = _mm512_set1_epi32(INT32_MAX);
+    m.current_max = m.membrane_max = lanes_set32(INT32_MIN);
+    m.current_min = m.membrane_min = lanes_set32(INT32_MAX);
 
     long o = 0;
     if (narrow) {
@@ -196,19 +202,19 @@ static inline __attribute__((always_inline)) int fast_step(
         // then the tile's update straight from them.
         const uint8_t *weights = core->weights;
         for (; o + 64 * HM2BP_TILE_BLOCKS <= width; o += 64 * HM2BP_TILE_BLOCKS) {
-            __m512i w0, h0;
+            lanes w0, h0;
             start_accumulators(&starts, &w0, &h0);
-            __m512i w1 = w0, h1 = h0, w2 = w0, h2 = h0, w3 = w0, h3 = h0;
+            lanes w1 = w0, h1 = h0, w2 = w0, h2 = h0, w3 = w0, h3 = h0;
             for (int e = 0; e < event_count; e++) {
                 const uint8_t *row = weights + (long)events[e] * width + o;
-                __m512i x0 = _mm512_load_si512(row), x1 = _mm512_load_si512(row + 64);
-                __m512i x2 = _mm512_load_si512(row + 128), x3 = _mm512_load_si512(row + 192);
-                w0 = _mm512_add_epi16(w0, x0); h0 = _mm512_add_epi16(h0, high_bytes(x0));
-                w1 = _mm512_add_epi16(w1, x1); h1 = _mm512_add_epi16(h1, high_bytes(x1));
-                w2 = _mm512_add_epi16(w2, x2); h2 = _mm512_add_epi16(h2, high_bytes(x2));
-                w3 = _mm512_add_epi16(w3, x3); h3 = _mm512_add_epi16(h3, high_bytes(x3));
+                lanes x0 = lanes_load(row), x1 = lanes_load(row + 64);
+                lanes x2 = lanes_load(row + 128), x3 = lanes_load(row + 192);
+                w0 = add16(w0, x0); h0 = add16(h0, high_bytes(x0));
+                w1 = add16(w1, x1); h1 = add16(h1, high_bytes(x1));
+                w2 = add16(w2, x2); h2 = add16(h2, high_bytes(x2));
+                w3 = add16(w3, x3); h3 = add16(h3, high_bytes(x3));
             }
-            __m512i d0, d1, d2, d3;
+            lanes d0, d1, d2, d3;
             drives(&k, w0, h0, &d0, &d1, &d2, &d3);
             update_block(lateral, track, &x, d0, d1, d2, d3, o, &m);
             drives(&k, w1, h1, &d0, &d1, &d2, &d3);
@@ -219,22 +225,22 @@ static inline __attribute__((always_inline)) int fast_step(
             update_block(lateral, track, &x, d0, d1, d2, d3, o + 192, &m);
         }
         for (; o < width; o += 64) {
-            __m512i w, h;
+            lanes w, h;
             start_accumulators(&starts, &w, &h);
             for (int e = 0; e < event_count; e++) {
-                __m512i x0 = _mm512_load_si512(weights + (long)events[e] * width + o);
-                w = _mm512_add_epi16(w, x0); h = _mm512_add_epi16(h, high_bytes(x0));
+                lanes x0 = lanes_load(weights + (long)events[e] * width + o);
+                w = add16(w, x0); h = add16(h, high_bytes(x0));
             }
-            __m512i d0, d1, d2, d3;
+            lanes d0, d1, d2, d3;
             drives(&k, w, h, &d0, &d1, &d2, &d3);
             update_block(lateral, track, &x, d0, d1, d2, d3, o, &m);
         }
     } else {
         for (; o < width; o += 64) {
-            update_block(lateral, track, &x, _mm512_sll_epi32(_mm512_load_si512(sums32 + o), full_shift),
-                         _mm512_sll_epi32(_mm512_load_si512(sums32 + o + 16), full_shift),
-                         _mm512_sll_epi32(_mm512_load_si512(sums32 + o + 32), full_shift),
-                         _mm512_sll_epi32(_mm512_load_si512(sums32 + o + 48), full_shift), o, &m);
+            update_block(lateral, track, &x, sll32(lanes_load(sums32 + o), full_shift),
+                         sll32(lanes_load(sums32 + o + 16), full_shift),
+                         sll32(lanes_load(sums32 + o + 32), full_shift),
+                         sll32(lanes_load(sums32 + o + 48), full_shift), o, &m);
         }
     }
 
@@ -271,16 +277,16 @@ static inline __attribute__((always_inline)) int fast_step(
 
     if (track) {
         // |c| and |u| of every neuron after the step: c from its extremes, u = u_hat - bias.
-        const int64_t c_high = _mm512_reduce_max_epi32(m.current_max), c_low = _mm512_reduce_min_epi32(m.current_min);
-        const int64_t u_high = (int64_t)_mm512_reduce_max_epi32(m.membrane_max) - core->membrane_bias;
-        const int64_t u_low = (int64_t)_mm512_reduce_min_epi32(m.membrane_min) - core->membrane_bias;
+        const int64_t c_high = reduce_max32(m.current_max), c_low = reduce_min32(m.current_min);
+        const int64_t u_high = (int64_t)reduce_max32(m.membrane_max) - core->membrane_bias;
+        const int64_t u_low = (int64_t)reduce_min32(m.membrane_min) - core->membrane_bias;
         bound[0] = c_high > -c_low ? c_high : -c_low;
         bound[1] = u_high > -u_low ? u_high : -u_low;
     }
     return count;
 }
 
-int hm2bp_fast_step(const hm2bp_fast_core *core, const hm2bp_fast_state *state, long t,
+int HM2BP_KERNEL(fast_step)(const hm2bp_fast_core *core, const hm2bp_fast_state *state, long t,
                     const int32_t *events, int event_count, const int32_t *sums32, int last_spike_count,
                     int32_t *spikes, int32_t *spike_counts, int64_t *bounds) {
 #define HM2BP_FAST(lateral, narrow, track) \
@@ -293,17 +299,17 @@ int hm2bp_fast_step(const hm2bp_fast_core *core, const hm2bp_fast_state *state, 
 #undef HM2BP_FAST
 }
 
-void hm2bp_fast_bounds(const hm2bp_fast_core *core, const hm2bp_fast_state *state, int64_t *bounds) {
-    __m512i c_max = _mm512_set1_epi32(INT32_MIN), u_max = c_max, c_min = _mm512_set1_epi32(INT32_MAX), u_min = c_min;
+void HM2BP_KERNEL(fast_bounds)(const hm2bp_fast_core *core, const hm2bp_fast_state *state, int64_t *bounds) {
+    lanes c_max = lanes_set32(INT32_MIN), u_max = c_max, c_min = lanes_set32(INT32_MAX), u_min = c_min;
     for (long o = 0; o < core->width; o += 16) {
-        const __m512i c = _mm512_load_si512(state->current + o), u = _mm512_load_si512(state->membrane + o);
-        c_max = _mm512_max_epi32(c_max, c); c_min = _mm512_min_epi32(c_min, c);
-        u_max = _mm512_max_epi32(u_max, u); u_min = _mm512_min_epi32(u_min, u);
+        const lanes c = lanes_load(state->current + o), u = lanes_load(state->membrane + o);
+        c_max = max32(c_max, c); c_min = min32(c_min, c);
+        u_max = max32(u_max, u); u_min = min32(u_min, u);
     }
-    const int64_t c_high = (int64_t)_mm512_reduce_max_epi32(c_max) - core->current_bias;
-    const int64_t c_low = (int64_t)_mm512_reduce_min_epi32(c_min) - core->current_bias;
-    const int64_t u_high = (int64_t)_mm512_reduce_max_epi32(u_max) - core->membrane_bias;
-    const int64_t u_low = (int64_t)_mm512_reduce_min_epi32(u_min) - core->membrane_bias;
+    const int64_t c_high = (int64_t)reduce_max32(c_max) - core->current_bias;
+    const int64_t c_low = (int64_t)reduce_min32(c_min) - core->current_bias;
+    const int64_t u_high = (int64_t)reduce_max32(u_max) - core->membrane_bias;
+    const int64_t u_low = (int64_t)reduce_min32(u_min) - core->membrane_bias;
     bounds[0] = c_high > -c_low ? c_high : -c_low;
     bounds[1] = u_high > -u_low ? u_high : -u_low;
 }
@@ -316,28 +322,24 @@ void hm2bp_fast_bounds(const hm2bp_fast_core *core, const hm2bp_fast_state *stat
 // the extremes reported here, that no step could have saturated.
 
 // lif_group on a block's registers, with the extremes the caller's proof needs.
-static inline __attribute__((always_inline)) __mmask16 run_group(
-    const int track_current, __m512i *c_hat, __m512i *u_hat, __m512i drive, __mmask16 resting, const int32_t *thresholds,
-    const lif_constants *k, __m512i *c_max, __m512i *c_min, __m512i *u_min) {
-    __m512i c, u;
-    const __mmask16 spike = lif_group(c_hat, u_hat, drive, resting, _mm512_load_si512(thresholds), k, &c, &u);
+static inline __attribute__((always_inline)) mask16 run_group(
+    const int track_current, lanes *c_hat, lanes *u_hat, lanes drive, mask16 resting, const int32_t *thresholds,
+    const lif_constants *k, lanes *c_max, lanes *c_min, lanes *u_min) {
+    lanes c, u;
+    const mask16 spike = lif_group(c_hat, u_hat, drive, resting, lanes_load(thresholds), k, &c, &u);
     // u before the reset is checked: it is the value the contract's addition produces.
-    *u_min = _mm512_min_epi32(*u_min, u);
+    *u_min = min32(*u_min, u);
     if (track_current) {
-        *c_max = _mm512_max_epi32(*c_max, c);
-        *c_min = _mm512_min_epi32(*c_min, c);
+        *c_max = max32(*c_max, c);
+        *c_min = min32(*c_min, c);
     }
     return spike;
 }
 
 // Adds a block's 8-bit spike counts to the int32 totals (every 255 steps, before they can wrap).
-static inline void flush_counts(__m512i *counts8, int32_t *totals) {
-#define HM2BP_FLUSH(q)                                                                                  \
-    _mm512_storeu_si512(totals + 16 * q, _mm512_add_epi32(_mm512_loadu_si512(totals + 16 * q),          \
-                                                          _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(*counts8, q))))
-    HM2BP_FLUSH(0); HM2BP_FLUSH(1); HM2BP_FLUSH(2); HM2BP_FLUSH(3);
-#undef HM2BP_FLUSH
-    *counts8 = _mm512_setzero_si512();
+static inline void flush_counts(lanes *counts8, int32_t *totals) {
+    add_counts8(*counts8, totals);
+    *counts8 = lanes_zero();
 }
 
 static inline __attribute__((always_inline)) void core_run(
@@ -348,11 +350,8 @@ static inline __attribute__((always_inline)) void core_run(
     const long slots = core->refractory_steps + 1;
     const lif_constants lif = lif_constants_of(core);
     const drive_scale scale = drive_scale_of(core);
-    // Hidden from the optimizer, which would otherwise turn the one masked byte subtraction per
-    // count update into a mask-to-vector move and a subtraction.
-    __m512i minus_one = _mm512_set1_epi8(-1);
-    __asm__("" : "+v"(minus_one));
-    __m512i c_max = _mm512_set1_epi32(INT32_MIN), c_min = _mm512_set1_epi32(INT32_MAX), u_min = c_min;
+    const lanes minus_one = opaque_ones8();
+    lanes c_max = lanes_set32(INT32_MIN), c_min = lanes_set32(INT32_MAX), u_min = c_min;
     // Every step's starting words, loaded by the block loops rather than computed there.
     uint32_t *starts = scratch;
     for (long t = 0; t < steps; t++) starts[t] = start_words((uint32_t)(event_starts[t + 1] - event_starts[t]));
@@ -368,9 +367,9 @@ static inline __attribute__((always_inline)) void core_run(
         const int32_t *thresholds = core->thresholds + o;
         int32_t *totals = spike_counts + o;
         for (int k = 0; k < 64; k++) totals[k] = 0;
-        __m512i c0 = lif.current_bias, c1 = c0, c2 = c0, c3 = c0;
-        __m512i u0 = lif.membrane_bias, u1 = u0, u2 = u0, u3 = u0;
-        __m512i counts8 = _mm512_setzero_si512();
+        lanes c0 = lif.current_bias, c1 = c0, c2 = c0, c3 = c0;
+        lanes u0 = lif.membrane_bias, u1 = u0, u2 = u0, u3 = u0;
+        lanes counts8 = lanes_zero();
         int since_flush = 0;
         // The slot of step t and that of t - R (the next one), advanced without a division.
         for (long s = 0; s < slots; s++) history[s] = 0;
@@ -381,22 +380,22 @@ static inline __attribute__((always_inline)) void core_run(
         for (long t = 1; t < steps; t++, spike_row += blocks) {
             const int32_t *step_offsets = offsets + event_starts[t];
             const int count = event_starts[t + 1] - event_starts[t];
-            __m512i w, h;
+            lanes w, h;
             start_accumulators(starts + t, &w, &h);
             for (int e = 0; e < count; e++) {
-                const __m512i x = _mm512_load_si512(weights + step_offsets[e]);
-                w = _mm512_add_epi16(w, x); h = _mm512_add_epi16(h, high_bytes(x));
+                const lanes x = lanes_load(weights + step_offsets[e]);
+                w = add16(w, x); h = add16(h, high_bytes(x));
             }
-            __m512i d0, d1, d2, d3;
+            lanes d0, d1, d2, d3;
             drives(&scale, w, h, &d0, &d1, &d2, &d3);
 #define HM2BP_RUN_GROUP(c, u, d, q) \
-    run_group(track_current, &c, &u, d, (__mmask16)(resting >> (16 * q)), thresholds + 16 * q, &lif, &c_max, &c_min, &u_min)
+    run_group(track_current, &c, &u, d, (mask16)(resting >> (16 * q)), thresholds + 16 * q, &lif, &c_max, &c_min, &u_min)
             const uint64_t s0 = HM2BP_RUN_GROUP(c0, u0, d0, 0), s1 = HM2BP_RUN_GROUP(c1, u1, d1, 1);
             const uint64_t s2 = HM2BP_RUN_GROUP(c2, u2, d2, 2), s3 = HM2BP_RUN_GROUP(c3, u3, d3, 3);
 #undef HM2BP_RUN_GROUP
             const uint64_t fired = block_word(s0, s1, s2, s3);
             *spike_row = fired;
-            counts8 = _mm512_mask_sub_epi8(counts8, (__mmask64)fired, counts8, minus_one);
+            counts8 = count8(counts8, fired, minus_one);
             if (++since_flush == 255) {
                 flush_counts(&counts8, totals);
                 since_flush = 0;
@@ -410,13 +409,15 @@ static inline __attribute__((always_inline)) void core_run(
         }
         flush_counts(&counts8, totals);
     }
-    extremes[0] = track_current ? _mm512_reduce_max_epi32(c_max) : 0;
-    extremes[1] = track_current ? _mm512_reduce_min_epi32(c_min) : 0;
-    extremes[2] = _mm512_reduce_min_epi32(u_min) - (int64_t)core->membrane_bias;
+    extremes[0] = track_current ? reduce_max32(c_max) : 0;
+    extremes[1] = track_current ? reduce_min32(c_min) : 0;
+    extremes[2] = reduce_min32(u_min) - (int64_t)core->membrane_bias;
 }
 
-void hm2bp_core_run(const hm2bp_fast_core *core, long steps, const int32_t *event_starts, const int32_t *events,
+void HM2BP_KERNEL(core_run)(const hm2bp_fast_core *core, long steps, const int32_t *event_starts, const int32_t *events,
                     uint64_t *spikes, int32_t *spike_counts, uint32_t *scratch, int track_current, int64_t *extremes) {
     if (track_current) core_run(1, core, steps, event_starts, events, spikes, spike_counts, scratch, extremes);
     else core_run(0, core, steps, event_starts, events, spikes, spike_counts, scratch, extremes);
 }
+
+const char *HM2BP_KERNEL(kernel_lanes)(void) { return HM2BP_LANES_NAME; }

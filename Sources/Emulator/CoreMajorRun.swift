@@ -199,7 +199,7 @@ extension Emulator {
         let measureCurrent = !FastCoreKernel.coreRunIsExact(p, drive: drive, currentBound: currentBeforeRun, membraneMin: 0)
         var extremes: (Int64, Int64, Int64) = (0, 0, 0)
         withUnsafeMutableBytes(of: &extremes) { raw in
-            hm2bp_core_run(p.fast, steps, starts, schedule.eventsPointer, schedule.spikeBits!.pointer, s.spikeCounts.pointer,
+            p.kernels.coreRun(p.fast, steps, starts, schedule.eventsPointer, schedule.spikeBits!.pointer, s.spikeCounts.pointer,
                            schedule.scratch.pointer, measureCurrent ? 1 : 0, raw.baseAddress!.assumingMemoryBound(to: Int64.self))
         }
         let current = measureCurrent ? max(extremes.0, -extremes.1, 0) : currentBeforeRun

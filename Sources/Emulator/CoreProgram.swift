@@ -84,10 +84,13 @@ final class CoreProgram {
     /// |q| over every (axon, delivery) pair the routing can produce in one step is below 2^31.
     /// Otherwise the core runs the scalar 64-bit kernel (same results, slower).
     let usesVectorKernel: Bool
+    /// The C kernels the fast paths call.
+    let kernels: FastKernels
 
-    init(index: Int, image: NeuroImage, deliveriesPerAxon: [Int], vectorize: Bool) {
+    init(index: Int, image: NeuroImage, deliveriesPerAxon: [Int], vectorize: Bool, kernels: FastKernels) {
         let core = image.cores[index]
         let layer = image.layers[core.layer]
+        self.kernels = kernels
         self.index = index
         self.layer = core.layer
         firstNeuron = core.firstNeuron

@@ -39,16 +39,21 @@ public final class Emulator: @unchecked Sendable {
     let coreRefs: UnsafeMutablePointer<Unmanaged<CoreProgram>>
     let routerRefs: UnsafeMutablePointer<Unmanaged<RouterProgram>>
 
+    /// The C kernels the fast paths call (`FastKernels.default` unless a test chooses).
+    public let kernels: FastKernels
+
     public convenience init(image: NeuroImage) { self.init(image: image, vectorize: true) }
 
-    /// `vectorize: false` runs every core on the scalar kernel (the tests compare the two).
-    init(image: NeuroImage, vectorize: Bool) {
+    /// `vectorize: false` runs every core on the scalar kernel (the tests compare the two);
+    /// `kernels` chooses the C kernels' build (the tests run both).
+    init(image: NeuroImage, vectorize: Bool, kernels: FastKernels = .default) {
         self.image = image
+        self.kernels = kernels
         routers = image.cores.indices.map { RouterProgram(table: image.routes[$0], sourceCount: image.cores[$0].neuronCount) }
         inputRouter = RouterProgram(table: image.inputMap, sourceCount: image.inputCount)
         let deliveries = RouterProgram.deliveriesPerAxon(routers: routers + [inputRouter], image: image)
         inboxCapacity = deliveries.map { $0.reduce(0, +) }
-        cores = image.cores.indices.map { CoreProgram(index: $0, image: image, deliveriesPerAxon: deliveries[$0], vectorize: vectorize) }
+        cores = image.cores.indices.map { CoreProgram(index: $0, image: image, deliveriesPerAxon: deliveries[$0], vectorize: vectorize, kernels: kernels) }
         coresOfLayer = image.layers.indices.map { layer in
             image.cores.indices.filter { image.cores[$0].layer == layer }.sorted { image.cores[$0].firstNeuron < image.cores[$1].firstNeuron }
         }

@@ -82,7 +82,7 @@ enum FastCoreKernel {
 
     static func measureBounds(_ p: CoreProgram, _ s: CoreState) {
         var bounds: (Int64, Int64) = (0, 0)
-        withUnsafeMutableBytes(of: &bounds) { hm2bp_fast_bounds(p.fast, s.fast, $0.baseAddress!.assumingMemoryBound(to: Int64.self)) }
+        withUnsafeMutableBytes(of: &bounds) { p.kernels.bounds(p.fast, s.fast, $0.baseAddress!.assumingMemoryBound(to: Int64.self)) }
         (s.currentBound, s.membraneBound) = bounds
         s.boundsExact = true
     }
@@ -92,7 +92,7 @@ enum FastCoreKernel {
         if !plan.narrow { CoreKernel.accumulate(p, s) }
         var bounds: (Int64, Int64) = (0, 0)
         let count = withUnsafeMutableBytes(of: &bounds) { raw in
-            hm2bp_fast_step(p.fast, s.fast, t, s.inbox, Int32(s.inboxCount), plan.narrow ? nil : s.sums.pointer,
+            p.kernels.step(p.fast, s.fast, t, s.inbox, Int32(s.inboxCount), plan.narrow ? nil : s.sums.pointer,
                             Int32(s.lastSpikeCount), s.spikes.pointer, s.spikeCounts.pointer,
                             plan.track ? raw.baseAddress!.assumingMemoryBound(to: Int64.self) : nil)
         }

@@ -8,7 +8,8 @@ import XCTest
 /// saturation-free update on the fast form of the state) must give exactly the scalar kernel's
 /// results. The recording here is spikes only, because recorded states take the general path;
 /// every case also checks that the fast path really ran, and the saturating cases that the
-/// general path did too (so the state changes form back and forth within a sample).
+/// general path did too (so the state changes form back and forth within a sample). Every case
+/// runs on the build's own C kernels (AVX-512 here) and on the portable build of them.
 final class FastKernelTests: XCTestCase {
     struct Case {
         var name: String
@@ -80,46 +81,50 @@ final class FastKernelTests: XCTestCase {
             var input: [[Int32]] = []
             for _ in 0..<steps { input.append((0..<Int32(c.widths[0])).filter { _ in random.next() % 100 < c.inputPercent }) }
             let raster = TestImages.raster(input, neurons: c.widths[0])
-            let emulator = Emulator(image: image)
-            XCTAssertTrue(emulator.allCoresVectorized, c.name)
-            let workspace = emulator.makeWorkspace()
-            let fast = try emulator.run(raster, recording: .spikes, workspace: workspace)
-            let scalar = try Emulator(image: image, vectorize: false).run(raster, recording: .spikes)
-            XCTAssertEqual(fast, scalar, "\(c.name): the fast and scalar kernels differ")
-            // Nothing recorded: core by core (whole-sample C runs, or step by step where those
-            // cannot prove exactness), with exactly the lockstep run's counters.
-            XCTAssertNotNil(emulator.coreOrder, c.name)
-            let coreMajorSpace = emulator.makeWorkspace()
-            let coreMajor = try emulator.run(raster, workspace: coreMajorSpace)
-            var lockstep = fast
-            lockstep.coreSpikes = nil
-            lockstep.layerSpikes = nil
-            XCTAssertEqual(coreMajor, lockstep, "\(c.name): the core-by-core and lockstep runs differ")
-            let whole = zip(emulator.cores, coreMajorSpace.states).filter { !$0.0.hasLateral }.map { $0.1.fastSteps == steps - 1 }
-            if c.measuresCurrent {
-                let first = emulator.cores[0], most = input.map(\.count).max() ?? 0
-                let drive = try XCTUnwrap(FastCoreKernel.wholeRunDrive(first, events: most))
-                XCTAssertFalse(FastCoreKernel.coreRunIsExact(first, drive: drive, currentBound: FastCoreKernel.currentBoundBeforeRun(first, drive: drive),
-                                                             membraneMin: 0), "\(c.name): c should need measuring")
-                XCTAssertEqual(coreMajorSpace.states[0].fastSteps, steps - 1, "\(c.name): the first layer should run whole")
+            // The build's own kernels and the portable build: both must give the scalar results.
+            for kernels in [FastKernels.native, .portable] {
+                let label = "\(c.name) [\(kernels.lanes)]"
+                let emulator = Emulator(image: image, vectorize: true, kernels: kernels)
+                XCTAssertTrue(emulator.allCoresVectorized, label)
+                let workspace = emulator.makeWorkspace()
+                let fast = try emulator.run(raster, recording: .spikes, workspace: workspace)
+                let scalar = try Emulator(image: image, vectorize: false).run(raster, recording: .spikes)
+                XCTAssertEqual(fast, scalar, "\(label): the fast and scalar kernels differ")
+                // Nothing recorded: core by core (whole-sample C runs, or step by step where those
+                // cannot prove exactness), with exactly the lockstep run's counters.
+                XCTAssertNotNil(emulator.coreOrder, label)
+                let coreMajorSpace = emulator.makeWorkspace()
+                let coreMajor = try emulator.run(raster, workspace: coreMajorSpace)
+                var lockstep = fast
+                lockstep.coreSpikes = nil
+                lockstep.layerSpikes = nil
+                XCTAssertEqual(coreMajor, lockstep, "\(label): the core-by-core and lockstep runs differ")
+                let whole = zip(emulator.cores, coreMajorSpace.states).filter { !$0.0.hasLateral }.map { $0.1.fastSteps == steps - 1 }
+                if c.measuresCurrent {
+                    let first = emulator.cores[0], most = input.map(\.count).max() ?? 0
+                    let drive = try XCTUnwrap(FastCoreKernel.wholeRunDrive(first, events: most))
+                    XCTAssertFalse(FastCoreKernel.coreRunIsExact(first, drive: drive, currentBound: FastCoreKernel.currentBoundBeforeRun(first, drive: drive),
+                                                                 membraneMin: 0), "\(label): c should need measuring")
+                    XCTAssertEqual(coreMajorSpace.states[0].fastSteps, steps - 1, "\(label): the first layer should run whole")
+                }
+                if c.expectsGeneralSteps {
+                    XCTAssertTrue(whole.contains(false), "\(label): a saturating core must be rerun step by step")
+                } else if c.expectsWholeRuns {
+                    XCTAssertFalse(whole.contains(false), "\(label): every core without a lateral term should run whole")
+                }
+                // Recorded states run every step on the general path (and t = 0 on the scalar one).
+                let recorded = try emulator.run(raster, recording: [.spikes, .states])
+                XCTAssertEqual(recorded.layerSpikes, fast.layerSpikes, "\(label): the recorded run differs")
+                XCTAssertEqual(recorded.saturations, fast.saturations, label)
+                XCTAssertGreaterThan(fast.layerSpikeTotals.min() ?? 0, 0, "\(label): every layer should fire")
+                let fastSteps = workspace.states.map(\.fastSteps)
+                XCTAssertGreaterThan(fastSteps.min() ?? 0, 0, "\(label): every core should take the fast path")
+                if c.expectsGeneralSteps {
+                    XCTAssertGreaterThan(fast.saturations.reduce(0, +), 0, "\(label) should saturate")
+                    XCTAssertLessThan(fastSteps.reduce(0, +), workspace.states.count * (steps - 1), "\(label): saturating steps must fall back")
+                }
+                if !c.budgets.isEmpty { XCTAssertGreaterThan(fast.droppedSpikes.reduce(0, +), 0, "\(label): budgets should drop spikes") }
             }
-            if c.expectsGeneralSteps {
-                XCTAssertTrue(whole.contains(false), "\(c.name): a saturating core must be rerun step by step")
-            } else if c.expectsWholeRuns {
-                XCTAssertFalse(whole.contains(false), "\(c.name): every core without a lateral term should run whole")
-            }
-            // Recorded states run every step on the general path (and t = 0 on the scalar one).
-            let recorded = try emulator.run(raster, recording: [.spikes, .states])
-            XCTAssertEqual(recorded.layerSpikes, fast.layerSpikes, "\(c.name): the recorded run differs")
-            XCTAssertEqual(recorded.saturations, fast.saturations, c.name)
-            XCTAssertGreaterThan(fast.layerSpikeTotals.min() ?? 0, 0, "\(c.name): every layer should fire")
-            let fastSteps = workspace.states.map(\.fastSteps)
-            XCTAssertGreaterThan(fastSteps.min() ?? 0, 0, "\(c.name): every core should take the fast path")
-            if c.expectsGeneralSteps {
-                XCTAssertGreaterThan(fast.saturations.reduce(0, +), 0, "\(c.name) should saturate")
-                XCTAssertLessThan(fastSteps.reduce(0, +), workspace.states.count * (steps - 1), "\(c.name): saturating steps must fall back")
-            }
-            if !c.budgets.isEmpty { XCTAssertGreaterThan(fast.droppedSpikes.reduce(0, +), 0, "\(c.name): budgets should drop spikes") }
         }
     }
 }

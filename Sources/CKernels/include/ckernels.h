@@ -75,4 +75,8 @@ void hm2bp_core_run(const hm2bp_fast_core *core, long steps, const int32_t *even
 /// max |c| and max |u| over the core (bounds[0], bounds[1]), from its fast-form state.
 void hm2bp_fast_bounds(const hm2bp_fast_core *core, const hm2bp_fast_state *state, int64_t *bounds);
 
+/// Which implementation of the lane operations this build of the kernels uses: "avx-512" or
+/// "portable" (chosen at compile time, Sources/CKernels/lanes.h).
+const char *hm2bp_kernel_lanes(void);
+
 #endif
