@@ -79,17 +79,18 @@ let package = Package(
             ],
             swiftSettings: hotLoopFlags),
 
-        // Tests mirror the sources.
+        // Tests mirror the sources. RealData finds real MNIST for them (mirror or fetch).
+        .target(name: "RealData", dependencies: ["SpikeData", "SystemZlib"], path: "Tests/RealData"),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "SpikeModelTests", dependencies: ["SpikeModel"]),
-        .testTarget(name: "SpikeDataTests", dependencies: ["SpikeData"]),
-        .testTarget(name: "HM2BPTrainTests", dependencies: ["HM2BPTrain", "SpikeData", "Kernels"]),
+        .testTarget(name: "SpikeDataTests", dependencies: ["SpikeData", "RealData"], exclude: ["Fixtures"]),
+        .testTarget(name: "HM2BPTrainTests", dependencies: ["HM2BPTrain", "SpikeData", "Kernels", "RealData"], exclude: ["Fixtures"]),
         .testTarget(name: "HardwareTargetsTests", dependencies: ["HardwareTargets"]),
         .testTarget(name: "NeuroImageTests", dependencies: ["NeuroImage", "Kernels"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "SpikeData", "Kernels"]),
         .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "Compiler", "Kernels"]),
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "Compiler", "Kernels"]),
-        .testTarget(name: "hm2bpTests", dependencies: ["hm2bp"]),
+        .testTarget(name: "hm2bpTests", dependencies: ["hm2bp", "RealData"]),
     ],
     // Swift 5 mode: the hot loops share raw buffers across Dispatch workers by design, which
     // Swift 6's strict sendability checking would reject without adding any safety here.

@@ -16,7 +16,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The data mirror: use the shared data folder beside the checkout when it is there (CI,
-# developers); on a user's fresh machine hm2bp fetches MNIST itself.
-if [ -z "${HM2BP_DATA_MIRROR:-}" ] && [ -d ../shared/data/mnist ]; then
+# developers) and HM2BP_DATA_MIRROR is unset; on a user's fresh machine hm2bp fetches MNIST
+# itself. Set HM2BP_DATA_MIRROR= (empty) to run as that fresh machine does (CI's first pass).
+if [ -z "${HM2BP_DATA_MIRROR+set}" ] && [ -d ../shared/data/mnist ]; then
   export HM2BP_DATA_MIRROR="$(cd ../shared/data && pwd)"
 fi

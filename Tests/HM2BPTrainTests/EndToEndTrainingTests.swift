@@ -1,4 +1,5 @@
 import Foundation
+import RealData
 import SpikeData
 import SpikeModel
 import XCTest
@@ -7,20 +8,15 @@ import XCTest
 /// Real MNIST through the whole trainer: it must learn far beyond chance, checkpoints must
 /// resume bit-exactly, and the same seed must give the same network.
 final class EndToEndTrainingTests: XCTestCase {
-    static var mirror: String {
-        if let path = ProcessInfo.processInfo.environment["HM2BP_DATA_MIRROR"] { return path }
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data").path
-    }
-
-    func store() -> DataStore {
-        DataStore(directory: FileManager.default.temporaryDirectory.appendingPathComponent("hm2bp-train-\(UUID())").path, mirror: Self.mirror)
+    func store() throws -> DataStore {
+        DataStore(directory: FileManager.default.temporaryDirectory.appendingPathComponent("hm2bp-train-\(UUID())").path,
+                  mirror: try RealData.mnistRoot)
     }
 
     /// 3,000 training images, one epoch of 784-100-10: the algorithm notes report about 70% for
     /// 1,000 images; anything under 60% means the learning rule is broken (chance is 10%).
     func testOneEpochOnThreeThousandImagesClearlyBeatsChance() throws {
-        let data = store()
+        let data = try store()
         let train = try data.load(.mnist, split: .train, limit: 3000)
         let test = try data.load(.mnist, split: .test, limit: 1000)
         let trainer = try Trainer(options: .init(architecture: [784, 100, 10], epochs: 1, seed: 3, dataset: "mnist"), train: train, test: test)
@@ -33,7 +29,7 @@ final class EndToEndTrainingTests: XCTestCase {
 
     /// Two epochs straight equal one epoch, a checkpoint round trip through bytes, and a second.
     func testResumeFromCheckpointIsBitExact() throws {
-        let data = store()
+        let data = try store()
         let train = try data.load(.mnist, split: .train, limit: 200)
         let test = try data.load(.mnist, split: .test, limit: 50)
         let options = Trainer.Options(architecture: [784, 30, 10], constants: NeuronConstants(timeSteps: 100), epochs: 2, seed: 5, dataset: "mnist")
@@ -53,7 +49,7 @@ final class EndToEndTrainingTests: XCTestCase {
     }
 
     func testInterruptionStopsBeforeTheEpochCompletes() throws {
-        let data = store()
+        let data = try store()
         let train = try data.load(.mnist, split: .train, limit: 100)
         let test = try data.load(.mnist, split: .test, limit: 10)
         let trainer = try Trainer(options: .init(architecture: [784, 20, 10], constants: NeuronConstants(timeSteps: 60), epochs: 1, seed: 1,
@@ -68,7 +64,7 @@ final class EndToEndTrainingTests: XCTestCase {
     }
 
     func testDamagedCheckpointIsRejected() throws {
-        let data = store()
+        let data = try store()
         let train = try data.load(.mnist, split: .train, limit: 20)
         let test = try data.load(.mnist, split: .test, limit: 5)
         var saved: [UInt8] = []

@@ -8,7 +8,8 @@ import XCTest
 /// lateral -1), T = 450. The simulator must reproduce every recorded hidden spike and the silent
 /// output, and one training step must move every weight exactly as the authors' code did.
 final class GoldenConformanceTests: XCTestCase {
-    var golden: String { EndToEndTrainingTests.mirror + "/hm2bp-golden/cnn_mnist" }
+    /// The authors' files this test reads, committed under Fixtures (see the README there).
+    var golden: String { URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/cnn_mnist").path }
     let constants = NeuronConstants(tauM: 64, tauS: 8, refractorySteps: 2, timeSteps: 450)
 
     func testFullyConnectedLayersReproduceTheAuthorsSpikesAndFirstUpdate() throws {

@@ -1,11 +1,13 @@
 import Foundation
+import RealData
 import SpikeData
 import XCTest
 
-/// Real MNIST through the mirror: nothing here touches the network, and nothing writes to the mirror.
+/// Real MNIST (RealData: the mirror, or the copy fetched once into the data directory) read as a
+/// mirror: nothing here fetches again, and nothing writes to the mirror.
 final class DataStoreTests: XCTestCase {
     func testLoadsRealMNISTFromTheMirror() throws {
-        let store = DataStore(directory: try temporaryDirectory(self), mirror: dataMirror)
+        let store = DataStore(directory: try temporaryDirectory(self), mirror: try RealData.mnistRoot)
         let test = try store.load(.mnist, split: .test)
         XCTAssertEqual(test.count, 10_000)
         XCTAssertEqual(test.rows, 28)
@@ -26,13 +28,11 @@ final class DataStoreTests: XCTestCase {
 
     func testFullTrainingSetAndFetchReportMirrorPaths() throws {
         let dataDir = try temporaryDirectory(self)
-        let store = DataStore(directory: dataDir, mirror: dataMirror)
+        let store = DataStore(directory: dataDir, mirror: try RealData.mnistRoot)
         var messages: [String] = []
         let paths = try store.fetch(.mnist) { messages.append($0) }
-        XCTAssertEqual(paths.map { ($0 as NSString).lastPathComponent },
-                       ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-                        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"])
-        XCTAssertTrue(paths.allSatisfy { $0.hasPrefix(dataMirror) })
+        XCTAssertEqual(paths, try ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                                   "t10k-labels-idx1-ubyte"].map(RealData.mnistFile))
         XCTAssertEqual(messages.filter { $0.contains("MD5 verified") }.count, 4)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dataDir), [], "mirror hits must not be copied")
         XCTAssertEqual(try store.load(.mnist, split: .train).count, 60_000)
@@ -42,11 +42,12 @@ final class DataStoreTests: XCTestCase {
         // A copy of the real mirror whose test labels have one label changed (still valid IDX).
         let mirror = try temporaryDirectory(self)
         try FileManager.default.createDirectory(atPath: mirror + "/mnist", withIntermediateDirectories: true)
-        for name in ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz"] {
-            try FileManager.default.createSymbolicLink(atPath: mirror + "/mnist/" + name,
-                                                       withDestinationPath: dataMirror + "/mnist/" + name)
+        for name in ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte"] {
+            let real = try RealData.mnistFile(name)
+            try FileManager.default.createSymbolicLink(atPath: mirror + "/mnist/" + (real as NSString).lastPathComponent,
+                                                       withDestinationPath: real)
         }
-        var labels = try FileBytes.read(dataMirror + "/mnist/t10k-labels-idx1-ubyte.gz")
+        var labels = try FileBytes.read(RealData.mnistFile("t10k-labels-idx1-ubyte"))
         labels[8] = labels[8] == 7 ? 1 : 7
         let tampered = mirror + "/mnist/t10k-labels-idx1-ubyte.gz"
         try writeGzip(tampered, labels)
@@ -61,7 +62,7 @@ final class DataStoreTests: XCTestCase {
         let dataDir = try temporaryDirectory(self)
         try FileManager.default.createDirectory(atPath: dataDir + "/mnist", withIntermediateDirectories: true)
         for name in ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"] {
-            try writeFile(dataDir + "/mnist/" + name, FileBytes.read(dataMirror + "/mnist/" + name + ".gz"))
+            try writeFile(dataDir + "/mnist/" + name, FileBytes.read(RealData.mnistFile(name)))
         }
         let emptyMirror = try temporaryDirectory(self)
         let test = try DataStore(directory: dataDir, mirror: emptyMirror).load(.mnist, split: .test, limit: 1000)

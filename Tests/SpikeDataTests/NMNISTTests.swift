@@ -3,11 +3,11 @@ import SpikeData
 import SpikeModel
 import XCTest
 
-/// The one real N-MNIST recording of the mirror. The pinned figures come from an independent
-/// Python transcription of the reference MATLAB (Read_Ndataset.m, stabilize.m, NMNIST_Converter.m
-/// plus the +1 load-time shift), not from this Swift code.
+/// One real N-MNIST recording (Fixtures/sample_nmnist.bin). The pinned figures come from an
+/// independent Python transcription of the reference MATLAB (Read_Ndataset.m, stabilize.m,
+/// NMNIST_Converter.m plus the +1 load-time shift), not from this Swift code.
 final class NMNISTTests: XCTestCase {
-    let sample = dataMirror + "/nmnist-sample/sample_nmnist.bin"
+    let sample = fixture("sample_nmnist.bin")
 
     func testDecodesTheRealRecording() throws {
         let events = try NMNIST.readEvents(path: sample)

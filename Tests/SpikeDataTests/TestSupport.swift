@@ -2,13 +2,10 @@ import Foundation
 import SystemZlib
 import XCTest
 
-/// The real-data mirror: HM2BP_DATA_MIRROR, else `<package root>/../shared/data`.
-let dataMirror: String = {
-    if let mirror = ProcessInfo.processInfo.environment["HM2BP_DATA_MIRROR"], !mirror.isEmpty { return mirror }
-    let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data").path
-}()
+/// A file committed under Tests/SpikeDataTests/Fixtures (see the README there).
+func fixture(_ name: String) -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/" + name).path
+}
 
 /// A fresh temporary folder, removed when the test ends.
 func temporaryDirectory(_ test: XCTestCase) throws -> String {

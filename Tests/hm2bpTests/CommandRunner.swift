@@ -1,4 +1,5 @@
 import Foundation
+import RealData
 import XCTest
 
 /// Runs the built `hm2bp` executable as a user would, for the end-to-end command tests.
@@ -12,10 +13,10 @@ enum CommandRunner {
     /// The package root (three levels above this file).
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The real-data mirror: HM2BP_DATA_MIRROR, else `<package root>/../shared/data`.
+    /// Real MNIST as a data mirror for the commands (RealData: the mirror, or the copy fetched
+    /// once into the data directory).
     static var dataMirror: String {
-        if let mirror = ProcessInfo.processInfo.environment["HM2BP_DATA_MIRROR"], !mirror.isEmpty { return mirror }
-        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data").path
+        get throws { try RealData.mnistRoot }
     }
 
     /// The `hm2bp` binary built next to the test bundle.
@@ -33,7 +34,7 @@ enum CommandRunner {
         process.executableURL = executable
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
-        environment["HM2BP_DATA_MIRROR"] = dataMirror
+        environment["HM2BP_DATA_MIRROR"] = try dataMirror
         if let directory {
             process.currentDirectoryURL = URL(fileURLWithPath: directory)
             environment["HM2BP_DATA_DIR"] = directory + "/data"

@@ -42,11 +42,8 @@ final class CompileCommandTests: XCTestCase {
         XCTAssertEqual((report?["cores"] as? [Any])?.count, 2)
     }
 
-    func testCalibratesOnRealMNISTWhenTheMirrorIsPresent() throws {
-        let mirror = ProcessInfo.processInfo.environment["HM2BP_DATA_MIRROR"]
-            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent("shared/data").path
-        try XCTSkipUnless(FileManager.default.fileExists(atPath: mirror + "/mnist"), "no MNIST mirror at \(mirror)")
+    func testCalibratesOnRealMNIST() throws {
+        let mirror = try CommandRunner.dataMirror
         let dir = try CommandFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = dir.appendingPathComponent("m.hm2bp").path, image = dir.appendingPathComponent("m.img").path

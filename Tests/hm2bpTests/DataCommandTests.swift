@@ -1,15 +1,12 @@
 import Foundation
+import RealData
 import XCTest
 
-/// End to end: the built `hm2bp` binary, the real MNIST mirror, a temporary data directory.
+/// End to end: the built `hm2bp` binary, real MNIST (RealData) as the mirror, a temporary data directory.
 final class DataCommandTests: XCTestCase {
     private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    private var mirror: String {
-        if let mirror = ProcessInfo.processInfo.environment["HM2BP_DATA_MIRROR"], !mirror.isEmpty { return mirror }
-        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data").path
-    }
 
     private func hm2bp(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
         let candidates = [Bundle.main.bundleURL.appendingPathComponent("hm2bp"),
@@ -40,12 +37,12 @@ final class DataCommandTests: XCTestCase {
     func testFetchMNISTFindsAndVerifiesTheMirror() throws {
         let dataDir = try temporaryDirectory()
         let (status, output) = try hm2bp(["data", "fetch", "mnist"],
-                                         environment: ["HM2BP_DATA_MIRROR": mirror, "HM2BP_DATA_DIR": dataDir])
+                                         environment: ["HM2BP_DATA_MIRROR": try RealData.mnistRoot, "HM2BP_DATA_DIR": dataDir])
         XCTAssertEqual(status, 0, output)
         XCTAssertTrue(output.contains("data directory: \(dataDir)"), output)
         XCTAssertTrue(output.contains("mnist: 4 files present and verified"), output)
-        for name in ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"] {
-            XCTAssertTrue(output.contains("found \(mirror)/mnist/\(name) (MD5 verified)"), output)
+        for name in ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"] {
+            XCTAssertTrue(output.contains("found \(try RealData.mnistFile(name)) (MD5 verified)"), output)
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dataDir), [])
     }
@@ -57,10 +54,12 @@ final class DataCommandTests: XCTestCase {
         let manager = FileManager.default
         try manager.createDirectory(atPath: brokenMirror + "/mnist", withIntermediateDirectories: true)
         try manager.createDirectory(atPath: dataDir + "/mnist", withIntermediateDirectories: true)
-        for name in ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz"] {
-            try manager.createSymbolicLink(atPath: brokenMirror + "/mnist/" + name, withDestinationPath: mirror + "/mnist/" + name)
+        for name in ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte"] {
+            let real = try RealData.mnistFile(name)
+            try manager.createSymbolicLink(atPath: brokenMirror + "/mnist/" + (real as NSString).lastPathComponent, withDestinationPath: real)
         }
-        let labels = try Data(contentsOf: URL(fileURLWithPath: mirror + "/mnist/t10k-labels-idx1-ubyte.gz"))
+        // The test labels as the data directory's good copy, and cut short as the mirror's (gzip'd both).
+        let labels = try RealData.gzippedMNISTFile("t10k-labels-idx1-ubyte")
         try labels.prefix(labels.count / 2).write(to: URL(fileURLWithPath: brokenMirror + "/mnist/t10k-labels-idx1-ubyte.gz"))
         try labels.write(to: URL(fileURLWithPath: dataDir + "/mnist/t10k-labels-idx1-ubyte.gz"))
 

@@ -50,7 +50,7 @@ final class TrainCommandTests: XCTestCase {
         process.arguments = args + ["--epochs", "500", "--resume"]
         process.currentDirectoryURL = URL(fileURLWithPath: dir)
         var environment = ProcessInfo.processInfo.environment
-        environment["HM2BP_DATA_MIRROR"] = CommandRunner.dataMirror
+        environment["HM2BP_DATA_MIRROR"] = try CommandRunner.dataMirror
         environment["HM2BP_DATA_DIR"] = dir + "/data"
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
