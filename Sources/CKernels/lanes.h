@@ -91,6 +91,7 @@ typedef int16_t v32i16 __attribute__((vector_size(64)));
 typedef uint16_t v32u16 __attribute__((vector_size(64)));
 typedef int16_t v16i16 __attribute__((vector_size(32)));
 typedef uint8_t v64u8 __attribute__((vector_size(64)));
+typedef uint64_t v8u64 __attribute__((vector_size(64)));
 
 typedef v16i32 lanes;
 typedef uint16_t mask16;
@@ -131,22 +132,36 @@ static inline lanes expand_mask16(mask16 m) {
     return (bits & (int32_t)m) != 0;
 }
 static inline mask16 cmpgt32_mask(mask16 m, lanes a, lanes b) {
-    const lanes greater = a > b;
-    mask16 result = 0;
-    for (int i = 0; i < 16; i++) result |= (mask16)((greater[i] & 1) << i);
-    return result & m;
+    const lanes bits = {1 << 0, 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5, 1 << 6, 1 << 7,
+                        1 << 8, 1 << 9, 1 << 10, 1 << 11, 1 << 12, 1 << 13, 1 << 14, 1 << 15};
+    const lanes set = (a > b) & bits;
+#if __has_builtin(__builtin_reduce_or)
+    return (mask16)__builtin_reduce_or(set) & m;
+#else
+    int32_t result = 0;
+    for (int i = 0; i < 16; i++) result |= set[i];
+    return (mask16)result & m;
+#endif
 }
 static inline lanes select32(lanes a, mask16 m, lanes b) { lanes e = expand_mask16(m); return (b & e) | (a & ~e); }
 static inline lanes mask_sub32(lanes a, mask16 m, lanes b) { return sub32(a, b & expand_mask16(m)); }
 static inline int32_t reduce_max32(lanes a) {
+#if __has_builtin(__builtin_reduce_max)
+    return __builtin_reduce_max(a);
+#else
     int32_t r = a[0];
     for (int i = 1; i < 16; i++) r = a[i] > r ? a[i] : r;
     return r;
+#endif
 }
 static inline int32_t reduce_min32(lanes a) {
+#if __has_builtin(__builtin_reduce_min)
+    return __builtin_reduce_min(a);
+#else
     int32_t r = a[0];
     for (int i = 1; i < 16; i++) r = a[i] < r ? a[i] : r;
     return r;
+#endif
 }
 
 static inline lanes add16(lanes a, lanes b) { return (lanes)((v32u16)a + (v32u16)b); }
@@ -165,10 +180,17 @@ static inline lanes madd16(lanes a, lanes b) {
 
 static inline lanes opaque_ones8(void) { return lanes_set32(-1); }
 static inline lanes count8(lanes counts, uint64_t m, lanes ones) {
-    v64u8 c = (v64u8)counts;
-    const v64u8 one = (v64u8)ones;
-    for (int i = 0; i < 64; i++) c[i] = (uint8_t)(c[i] - (((m >> i) & 1) ? one[i] : 0));
-    return (lanes)c;
+    // Byte i of m's copy in every 64-bit lane, spread so that byte lane i holds byte i / 8 of m,
+    // then tested against bit i % 8.
+    const v64u8 copies = (v64u8)((v8u64){0} + m);
+    const v64u8 spread = __builtin_shufflevector(copies, copies,
+        0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3,
+        4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7);
+    const v64u8 bit = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
+                       1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
+                       1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+    const v64u8 set = (v64u8)((spread & bit) != 0);
+    return (lanes)((v64u8)counts - ((v64u8)ones & set));
 }
 static inline void add_counts8(lanes counts, int32_t *totals) {
     const v64u8 c = (v64u8)counts;

@@ -44,6 +44,9 @@ public final class Emulator: @unchecked Sendable {
 
     public convenience init(image: NeuroImage) { self.init(image: image, vectorize: true) }
 
+    /// An emulator on the given build of the C kernels (the benchmark measures both).
+    public convenience init(image: NeuroImage, kernels: FastKernels) { self.init(image: image, vectorize: true, kernels: kernels) }
+
     /// `vectorize: false` runs every core on the scalar kernel (the tests compare the two);
     /// `kernels` chooses the C kernels' build (the tests run both).
     init(image: NeuroImage, vectorize: Bool, kernels: FastKernels = .default) {

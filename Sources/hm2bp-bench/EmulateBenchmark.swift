@@ -11,7 +11,10 @@ import SpikeModel
 /// synaptic events/s of one core on the 784-800 layer against the measured 84 G adds/s limit
 /// of int8 row accumulation (docs/performance-notes), for a synthetic image and for the
 /// repository's trained model compiled for hm2bp-micro, then the whole test set on all cores.
-/// `hm2bp-bench emulate [SAMPLES]` (default 10,000); data from HM2BP_DATA_MIRROR or ../shared/data.
+/// The one-core figures are measured on both builds of the C kernels (the machine's own, AVX-512
+/// here, and the portable one that other CPUs build), in the same run.
+/// `hm2bp-bench emulate [SAMPLES]` (default 10,000); MNIST from the data mirror or data directory
+/// (fetched when missing), as `hm2bp` finds it.
 enum EmulateBenchmark {
     static let addLimitPerCore = 84e9
 
@@ -24,8 +27,7 @@ enum EmulateBenchmark {
     static func run(_ arguments: [String]) throws {
         let samples = arguments.first.flatMap(Int.init) ?? 10_000
         let timeSteps = 400
-        let mirror = ProcessInfo.processInfo.environment["HM2BP_DATA_MIRROR"] ?? FileManager.default.currentDirectoryPath + "/../shared/data"
-        let images = try DataStore(mirror: mirror).load(.mnist, split: .test, limit: samples)
+        let images = try DataStore().load(.mnist, split: .test, limit: samples)
         let encoder = PoissonEncoder(timeSteps: timeSteps, seed: 1)
         let warm = (0..<min(200, images.count)).map { encoder.encode(images.image($0), sampleIndex: $0) }
         let image = EmulateBenchmarkImage.make(inputs: warm, timeSteps: timeSteps)
@@ -33,13 +35,14 @@ enum EmulateBenchmark {
         print(String(format: "input: MNIST test digits, mean %.1f input spikes per step", Double(warm.map(\.totalSpikes).reduce(0, +)) / Double(warm.count * timeSteps)))
 
         // One core, the 784-800 layer alone (its own image: the hidden core is the output).
-        func hiddenLayerOnly(_ image: NeuroImage) -> Emulator {
+        func hiddenLayerOnly(_ image: NeuroImage, _ kernels: FastKernels) -> Emulator {
             var hiddenOnly = image
             hiddenOnly.layers = [image.layers[0]]; hiddenOnly.cores = [image.cores[0]]; hiddenOnly.outputCount = image.cores[0].neuronCount
             hiddenOnly.routes = [RoutingTable(spikeBudget: 0, entries: [])]
             hiddenOnly.outputMap = [OutputMapEntry(core: 0, firstNeuron: 0, count: image.cores[0].neuronCount, firstOutput: 0)]
-            return Emulator(image: hiddenOnly)
+            return Emulator(image: hiddenOnly, kernels: kernels)
         }
+        let builds = FastKernels.native.lanes == FastKernels.portable.lanes ? [FastKernels.native] : [.native, .portable]
         // One-core figures use this thread's CPU time (the build machine is shared, and wall
         // time would count the time other processes held the core), median and best of 7 rounds.
         func measure(_ layer: Emulator, _ inputs: [SpikeRaster]) throws -> (median: Double, best: Double, events: Int, spikes: Int) {
@@ -67,8 +70,10 @@ enum EmulateBenchmark {
                          Double(figures.events) / figures.median / addLimitPerCore, Double(figures.events) / figures.best / addLimitPerCore,
                          figures.median / steps * 1e6, figures.best / steps * 1e6, Double(figures.spikes) / steps))
         }
-        let layer = hiddenLayerOnly(image)
-        report("784-800 layer, 1 core (CPU time, median / best of 7), synthetic image", try measure(layer, warm), samples: warm.count)
+        for kernels in builds {
+            report("784-800 layer, 1 core (CPU time, median / best of 7), synthetic image, \(kernels.lanes) kernels",
+                   try measure(hiddenLayerOnly(image, kernels), warm), samples: warm.count)
+        }
 
         // The same layer of the repository's trained model (Models/mnist-784-800-10), compiled
         // for hm2bp-micro (800 hidden neurons on one core), on the same digits.
@@ -77,8 +82,10 @@ enum EmulateBenchmark {
             let model = try ModelFile.decode(Array(modelData), path: modelPath)
             let compiled = try ModelCompiler.compile(model: model, modelBytes: Array(modelData), target: try TargetLoader.load("hm2bp-micro"),
                                                      calibration: [])
-            report("784-800 layer, 1 core (CPU time, median / best of 7), trained model on hm2bp-micro", try measure(hiddenLayerOnly(compiled.image), warm),
-                   samples: warm.count)
+            for kernels in builds {
+                report("784-800 layer, 1 core (CPU time, median / best of 7), trained model on hm2bp-micro, \(kernels.lanes) kernels",
+                       try measure(hiddenLayerOnly(compiled.image, kernels), warm), samples: warm.count)
+            }
         } else {
             print("(\(modelPath) not found: run from the repository root for the trained model's figures)")
         }
@@ -91,10 +98,12 @@ enum EmulateBenchmark {
             for _ in 0..<timeSteps { raster.appendStep((0..<Int32(784)).filter { _ in generator.next() % 10 == 0 }) }
             return raster
         }
-        let heavy = try measure(layer, dense)
         let denseSteps = Double(dense.count * timeSteps)
-        report(String(format: "784-800 layer, 1 core (CPU time, median / best of 7), synthetic image, dense input (%.0f events per step)",
-                      Double(heavy.events) / (800 * denseSteps)), heavy, samples: dense.count)
+        for kernels in builds {
+            let heavy = try measure(hiddenLayerOnly(image, kernels), dense)
+            report(String(format: "784-800 layer, 1 core (CPU time, median / best of 7), synthetic image, dense input (%.0f events per step), %@ kernels",
+                          Double(heavy.events) / (800 * denseSteps), kernels.lanes), heavy, samples: dense.count)
+        }
 
         // The whole network, pre-encoded inputs, all cores: emulation alone.
         let emulator = Emulator(image: image)

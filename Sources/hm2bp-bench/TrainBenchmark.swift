@@ -6,25 +6,38 @@ import SpikeData
 import SpikeModel
 
 /// The trainer on real MNIST spike trains: training samples/s (784-800-10, T = 400, both
-/// cores), forward-only evaluation time for 10,000 images, and the event-driven products
+/// cores) of the `hm2bp train` command itself and of the library loop it runs, interleaved over
+/// several rounds; forward-only evaluation time for 10,000 images; and the event-driven products
 /// against OpenBLAS sgemm/sgemv on the same shapes, single-threaded each, in the same run.
 enum TrainBenchmark {
+    /// `hm2bp-bench train [SAMPLES] [ROUNDS]` (defaults 10,000 and 3).
     static func run(_ arguments: [String]) throws {
         let samples = arguments.first.flatMap(Int.init) ?? 10000
+        let rounds = arguments.dropFirst().first.flatMap(Int.init) ?? 3
         let constants = NeuronConstants()
         let store = DataStore()
         let train = try store.load(.mnist, split: .train, limit: samples)
         let test = try store.load(.mnist, split: .test)
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, workers \(Parallel.workerCount)")
 
-        // Training exactly as `hm2bp train` runs it (encoding included), one epoch.
-        let trainer = try Trainer(options: .init(architecture: [784, 800, 10], constants: constants, epochs: 1, seed: 1, dataset: "mnist"),
-                                  train: train, test: test.prefix(10))
-        var record: EpochRecord?
-        _ = try trainer.run(progress: { _ in }, epochCompleted: { epoch, _ in record = epoch }, shouldStop: { false })
-        guard let record else { return }
-        print(String(format: "train 784-800-10: %d real MNIST samples in %.2f s = %.0f samples/s (encoding included)",
-                     samples, record.trainSeconds, record.samplesPerSecond))
+        // Each round: the command as a user runs it (its own samplesPerSecond, from its log), then
+        // the library loop in this process, so that drift of the machine hits both alike.
+        var command: [Double] = [], library: [Double] = []
+        var trainer: Trainer?
+        for round in 1...rounds {
+            command.append(try commandSamplesPerSecond(samples: samples))
+            let t = try Trainer(options: .init(architecture: [784, 800, 10], constants: constants, epochs: 1, seed: 1, dataset: "mnist"),
+                                train: train, test: test.prefix(10))
+            var record: EpochRecord?
+            _ = try t.run(progress: { _ in }, epochCompleted: { epoch, _ in record = epoch }, shouldStop: { false })
+            library.append(record?.samplesPerSecond ?? 0)
+            trainer = t
+            print(String(format: "round %d: hm2bp train %.0f samples/s, Trainer.run in process %.0f samples/s", round,
+                         command.last!, library.last!))
+        }
+        print(String(format: "train 784-800-10, %d real MNIST samples, encoding included, %d rounds: hm2bp train %.0f to %.0f samples/s, library loop %.0f to %.0f samples/s",
+                     samples, rounds, command.min()!, command.max()!, library.min()!, library.max()!))
+        guard let trainer else { return }
 
         // Forward-only evaluation of all 10,000 test images, encoding included.
         let report = Evaluator.evaluate(trainer.checkpoint.current.network, on: test,
@@ -35,6 +48,30 @@ enum TrainBenchmark {
         let encoder = PoissonEncoder(timeSteps: constants.timeSteps, seed: 1)
         compareWithOpenBLAS(weights: trainer.checkpoint.current.network.layers[0].weights,
                             input: encoder.encode(train.image(0), sampleIndex: 0), timeSteps: constants.timeSteps)
+    }
+
+    /// Runs the `hm2bp` binary built beside this one: `hm2bp train` for one epoch on the first
+    /// `samples` training images (10 test images), and returns the samples/s its log records.
+    static func commandSamplesPerSecond(samples: Int) throws -> Double {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("hm2bp")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hm2bp-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = folder.appendingPathComponent("bench.hm2bp").path
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["train", "--dataset", "mnist", "--arch", "784-800-10", "--epochs", "1", "--seed", "1",
+                             "--train-limit", String(samples), "--test-limit", "10", "-o", model]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "\(binary.path) train exited \(process.terminationStatus)"])
+        }
+        let log = try String(contentsOfFile: model + ".log.jsonl", encoding: .utf8)
+        let record = try JSONDecoder().decode(EpochRecord.self, from: Data(log.split(separator: "\n")[0].utf8))
+        return record.samplesPerSecond
     }
 
     /// Times `body` as the median of `rounds` runs of `repeats` calls, in seconds per call.
