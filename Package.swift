@@ -34,7 +34,9 @@ let package = Package(
             name: "CKernels",
             cSettings: [.unsafeFlags(["-O3", "-march=native", "-fno-math-errno", "-ffp-contract=off"])]),
         .target(name: "Kernels", dependencies: ["CKernels"], swiftSettings: hotLoopFlags),
-        .target(name: "SpikeModel", dependencies: ["Kernels", "SystemZlib"], swiftSettings: hotLoopFlags),
+        // JSON decoding whose errors name the field (file headers, target files, limits).
+        .target(name: "StrictJSON", swiftSettings: checkedFastFlags),
+        .target(name: "SpikeModel", dependencies: ["Kernels", "SystemZlib", "StrictJSON"], swiftSettings: hotLoopFlags),
         .target(
             name: "SpikeData",
             dependencies: [
@@ -43,7 +45,7 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: checkedFastFlags),
-        .target(name: "HardwareTargets", swiftSettings: checkedFastFlags),
+        .target(name: "HardwareTargets", dependencies: ["StrictJSON"], swiftSettings: checkedFastFlags),
         .target(
             name: "NeuroImage",
             dependencies: ["HardwareTargets", "SystemZlib", .product(name: "Crypto", package: "swift-crypto")],
@@ -77,6 +79,7 @@ let package = Package(
 
         // Tests mirror the sources.
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "SpikeModelTests", dependencies: ["SpikeModel"]),
         .testTarget(name: "SpikeDataTests", dependencies: ["SpikeData"]),
         .testTarget(name: "HM2BPTrainTests", dependencies: ["HM2BPTrain", "SpikeData", "Kernels"]),

@@ -23,6 +23,13 @@ public struct CompileResult: Sendable {
     public var warnings: [Diagnostic]
 }
 
+/// An option the compiler cannot use with this target, named as the CLI flag.
+public struct CompileOptionError: Error, CustomStringConvertible, Equatable {
+    public var option: String
+    public var problem: String
+    public var description: String { "\(option): \(problem)" }
+}
+
 /// model -> Partition -> Place -> Route -> Compress -> Quantize -> Emit, each pass checked.
 /// Every pass runs even when an earlier one found violations, so one run reports them all;
 /// then any error fails the compile with every diagnostic and the fixes found for them.
@@ -31,6 +38,12 @@ public enum ModelCompiler {
                                options: CompileOptions = CompileOptions()) throws -> CompileResult {
         let network = model.network
         let weightBits = options.weightBits ?? target.target.core.weightBits
+        // Checked before any pass: the quantizer builds weights of this width (qmax = 2^(W-1) - 1
+        // must be >= 1 and fit the Int8 synapse array and the target's synapses).
+        guard (2...target.target.core.weightBits).contains(weightBits) else {
+            throw CompileOptionError(option: "--weight-bits",
+                                     problem: "must be 2 ... \(target.target.core.weightBits), the widest weight target \(target.target.name) holds (core.weightBits; got \(weightBits))")
+        }
         var diagnostics = Diagnostics()
         let (placement, tables) = try map(network, target: target.target, weightBits: weightBits, diagnostics: &diagnostics)
         let quantize = QuantizePass(target: target.target, weightBits: weightBits, scaling: options.scaling)
@@ -41,7 +54,8 @@ public enum ModelCompiler {
         reportBudgetOverruns(quantized, placement: placement, budget: target.target.router.spikesPerStep, diagnostics: &diagnostics)
         let emitted = try EmitPass().apply(
             EmitInput(network: network, placement: placement, tables: tables, quantized: quantized, target: target,
-                      modelSHA256: Digest.sha256(modelBytes), createdBy: options.createdBy),
+                      modelSHA256: Digest.sha256(modelBytes), createdBy: options.createdBy,
+                      provenance: ImageProvenance(model.provenance)),
             diagnostics: &diagnostics)
         guard !diagnostics.hasErrors else {
             suggestFixes(network, target: target, weightBits: weightBits, diagnostics: &diagnostics)

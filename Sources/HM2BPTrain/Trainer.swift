@@ -49,17 +49,21 @@ public final class Trainer {
     public private(set) var checkpoint: TrainingCheckpoint
     private var shuffle: SplitMix64
 
+    /// Errors name the option (`--arch`, `--time-steps`, ...) the CLI maps them to; the library
+    /// checks them itself so that no caller can start a run that traps or trains nonsense.
+    public struct OptionError: Error, CustomStringConvertible, Equatable {
+        public var option: String
+        public var problem: String
+        public var description: String { "\(option): \(problem)" }
+    }
+
     public init(options: Options, train: LabeledImages, test: LabeledImages, resumeFrom resumed: TrainingCheckpoint? = nil) throws {
         self.options = options
         self.train = train
         self.test = test
+        try Self.validate(options, train: train, test: test)
         if let resumed {
-            guard resumed.current.network.architecture == options.architecture else {
-                throw ModelError.invalidFile(path: "checkpoint", reason: "architecture \(resumed.current.network.architectureName) does not match --arch \(options.architecture.map(String.init).joined(separator: "-"))")
-            }
-            guard resumed.state.order.count == train.count else {
-                throw ModelError.invalidFile(path: "checkpoint", reason: "it was made with \(resumed.state.order.count) training samples, this run has \(train.count) (use the same --train-limit)")
-            }
+            try Self.requireMatch(resumed, options: options, trainCount: train.count)
             checkpoint = resumed
             learner = Learner(network: resumed.current.network, config: resumed.state.config)
             learner.restoreAdam(step: resumed.state.adamStep, moments: resumed.adamMoments)
@@ -153,6 +157,57 @@ public final class Trainer {
             try epochCompleted(record, checkpoint)
         }
         return .finished
+    }
+
+    /// Everything a run needs to be meaningful and bounded: an architecture within the model
+    /// format's limits whose input matches the images and whose output has one neuron per class,
+    /// constants and hyperparameters in range, and data to train and test on.
+    static func validate(_ options: Options, train: LabeledImages, test: LabeledImages) throws {
+        let architecture = options.architecture
+        let name = architecture.map(String.init).joined(separator: "-")
+        guard architecture.count >= 2, architecture.allSatisfy({ $0 > 0 }) else {
+            throw OptionError(option: "--arch", problem: "'\(name)' needs at least two positive layer widths")
+        }
+        if let problem = Network.architectureProblem(architecture) { throw OptionError(option: "--arch", problem: "'\(name)': \(problem)") }
+        if let problem = options.constants.firstProblem() { throw OptionError(option: "--time-steps", problem: problem) }
+        if let (setting, problem) = options.config.firstProblem() {
+            throw OptionError(option: "--set \(setting)", problem: "\(problem) (docs/cli.md lists every range)")
+        }
+        guard options.epochs >= 1, options.epochs <= 1_000_000 else {
+            throw OptionError(option: "--epochs", problem: "must be in 1 ... 10^6 (got \(options.epochs))")
+        }
+        guard train.count >= 1 else { throw OptionError(option: "--train-limit", problem: "no training images") }
+        guard test.count >= 1 else { throw OptionError(option: "--test-limit", problem: "no test images") }
+        guard architecture[0] == train.pixelsPerImage, train.pixelsPerImage == test.pixelsPerImage else {
+            throw OptionError(option: "--arch", problem: "starts with \(architecture[0]) inputs but \(options.dataset) images have \(train.pixelsPerImage) pixels")
+        }
+        let classes = Int(max(train.labels.max() ?? 0, test.labels.max() ?? 0)) + 1
+        guard architecture.last == classes else {
+            throw OptionError(option: "--arch", problem: "ends with \(architecture.last ?? 0) outputs but \(options.dataset) has \(classes) classes: "
+                              + "the output layer needs one neuron per class (e.g. \(architecture.dropLast().map(String.init).joined(separator: "-"))-\(classes))")
+        }
+    }
+
+    /// A resumed run continues the checkpoint's run: any setting that differs would either
+    /// break the state (another T or architecture) or silently change what is trained.
+    static func requireMatch(_ resumed: TrainingCheckpoint, options: Options, trainCount: Int) throws {
+        let network = resumed.current.network, provenance = resumed.current.provenance
+        func differs(_ option: String, _ given: String, _ recorded: String) -> OptionError {
+            OptionError(option: option, problem: "\(given) differs from the checkpoint's \(recorded); a resumed run keeps the checkpoint's settings")
+        }
+        if network.architecture != options.architecture {
+            throw differs("--arch", options.architecture.map(String.init).joined(separator: "-"), network.architectureName)
+        }
+        if network.constants != options.constants {
+            throw differs("--time-steps", "T=\(options.constants.timeSteps) (constants \(options.constants))",
+                          "T=\(network.constants.timeSteps) (constants \(network.constants))")
+        }
+        if provenance.seed != options.seed { throw differs("--seed", "\(options.seed)", "\(provenance.seed)") }
+        if provenance.dataset != options.dataset { throw differs("--dataset", options.dataset, provenance.dataset) }
+        if resumed.state.config != options.config { throw differs("--set", "the hyperparameters given", "hyperparameters") }
+        if resumed.state.order.count != trainCount {
+            throw differs("--train-limit", "\(trainCount) training images", "\(resumed.state.order.count)")
+        }
     }
 
     /// Section 5.6: per class c, err_c = Σ_{misclassified s ∈ c} w_s / Σ_{s ∈ c} w_s; each

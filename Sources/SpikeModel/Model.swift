@@ -13,6 +13,9 @@ public struct Model: Sendable, Equatable {
 public struct Provenance: Codable, Sendable, Equatable {
     public var dataset: String
     public var seed: UInt64
+    /// How images become spike trains: `poisson` (docs/data.md; the test stream is seeded with
+    /// seed ^ 0x7E57...). nil in files written before it was recorded, which all used it.
+    public var encoder: String?
     /// Epochs completed.
     public var epochs: Int
     /// Training samples used per epoch (nil: the whole training set).
@@ -28,13 +31,16 @@ public struct Provenance: Codable, Sendable, Equatable {
     /// Producer, e.g. "hm2bp 0.1.0".
     public var createdBy: String
 
+    public static let poissonEncoder = "poisson"
+
     public init(
-        dataset: String, seed: UInt64, epochs: Int = 0, trainLimit: Int? = nil,
+        dataset: String, seed: UInt64, encoder: String? = Provenance.poissonEncoder, epochs: Int = 0, trainLimit: Int? = nil,
         testAccuracyPerEpoch: [Double] = [], trainAccuracyPerEpoch: [Double] = [],
         checkpointEpoch: Int? = nil, hyperparameters: [String: Double] = [:], createdBy: String = "hm2bp"
     ) {
         self.dataset = dataset
         self.seed = seed
+        self.encoder = encoder
         self.epochs = epochs
         self.trainLimit = trainLimit
         self.testAccuracyPerEpoch = testAccuracyPerEpoch

@@ -17,12 +17,24 @@ public struct NeuronConstants: Codable, Sendable, Equatable {
         self.timeSteps = timeSteps
     }
 
-    /// Names the first constant that makes the LIF update meaningless, or nil when all are valid.
+    /// The largest T, time constant and refractory period a model may have (docs/model-format.md).
+    /// Every stage allocates per time step (spike rasters, traces, the emulator's step tables), so
+    /// T bounds memory: at 2^20 a sample's input raster and step index stay below a few hundred MB.
+    public static let maximumTimeSteps = 1 << 20
+    public static let maximumTau: Float = 65_536
+    public static let maximumRefractorySteps = 1 << 20
+
+    /// Names the first constant that makes the LIF update meaningless or unbounded, or nil when
+    /// all are valid (the ranges of docs/model-format.md).
     public func firstProblem() -> String? {
-        if !(tauM.isFinite && tauM >= 1) { return "tauM must be a finite number >= 1 (got \(tauM))" }
-        if !(tauS.isFinite && tauS >= 1) { return "tauS must be a finite number >= 1 (got \(tauS))" }
-        if refractorySteps < 0 { return "refractorySteps must be >= 0 (got \(refractorySteps))" }
-        if timeSteps < 2 { return "timeSteps must be >= 2 (got \(timeSteps))" }
+        if !(tauM.isFinite && tauM >= 1 && tauM <= Self.maximumTau) { return "tauM must be a number in 1 ... 65536 (got \(tauM))" }
+        if !(tauS.isFinite && tauS >= 1 && tauS <= Self.maximumTau) { return "tauS must be a number in 1 ... 65536 (got \(tauS))" }
+        if !(0...Self.maximumRefractorySteps).contains(refractorySteps) {
+            return "refractorySteps must be in 0 ... 2^20 = \(Self.maximumRefractorySteps) (got \(refractorySteps))"
+        }
+        if !(2...Self.maximumTimeSteps).contains(timeSteps) {
+            return "timeSteps must be in 2 ... 2^20 = \(Self.maximumTimeSteps) (got \(timeSteps))"
+        }
         return nil
     }
 }

@@ -49,6 +49,29 @@ final class TargetLoaderTests: XCTestCase {
         }
     }
 
+    /// Issue 9 items 3 and 17: bounds built from unchecked fields trapped (weightBits 65 made the
+    /// range weightBits...64; stateBits -2^63 overflowed stateBits - 1); numbers that do not fit
+    /// their field were "not valid JSON" with no field named.
+    func testOutOfRangeAndUnrepresentableNumbersAreNamedNotTrapped() throws {
+        let original = try shippedText("hm2bp-nano")
+        let cases: [(String, String, String)] = [
+            ("\"weightBits\": 8", "\"weightBits\": 65", "core.weightBits"),
+            ("\"weightBits\": 8", "\"weightBits\": 1E2", "core.weightBits"),
+            ("\"weightBits\": 8", "\"weightBits\": 8.5", "core.weightBits"),
+            ("\"stateBits\": 24", "\"stateBits\": -9223372036854775808", "core.stateBits"),
+            ("\"stateBits\": 24", "\"stateBits\": 9223372036854775808", "core.stateBits"),
+            ("\"cores\": 8", "\"cores\": 1e400", "cores"),
+        ]
+        for (from, to, field) in cases {
+            XCTAssertTrue(original.contains(from), from)
+            XCTAssertThrowsError(try TargetLoader.decode(Array(original.replacingOccurrences(of: from, with: to).utf8), path: "t.json"), to) { error in
+                guard case .invalidField(_, let named, let reason)? = error as? TargetError else { return XCTFail("\(error)") }
+                XCTAssertEqual(named, field, "\(to): \(error)")
+                XCTAssertFalse(reason.contains("not valid JSON"), reason)
+            }
+        }
+    }
+
     func testBoardWithoutBoardSectionIsRejected() throws {
         var text = try shippedText("emulator")
         text = text.replacingOccurrences(of: "\"kind\": \"emulator\"", with: "\"kind\": \"board\"")
