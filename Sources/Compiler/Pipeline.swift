@@ -52,6 +52,13 @@ public enum ModelCompiler {
         let quantized = try quantize.apply(QuantizeInput(network: network, calibration: diagnostics.hasErrors ? [] : calibration,
                                                          coreStarts: coreStarts), diagnostics: &diagnostics)
         reportBudgetOverruns(quantized, placement: placement, budget: target.target.router.spikesPerStep, diagnostics: &diagnostics)
+        // An image with a violation (e.g. a refractory period beyond the target's, which the
+        // image format cannot hold) cannot be encoded faithfully, so Emit runs only on one that
+        // fits; its own check would otherwise turn the violation into an "internal error".
+        if diagnostics.hasErrors {
+            suggestFixes(network, target: target, weightBits: weightBits, diagnostics: &diagnostics)
+            throw CompileFailure(diagnostics: diagnostics.items)
+        }
         let emitted = try EmitPass().apply(
             EmitInput(network: network, placement: placement, tables: tables, quantized: quantized, target: target,
                       modelSHA256: Digest.sha256(modelBytes), createdBy: options.createdBy,

@@ -19,8 +19,8 @@ public struct JSONFieldError: Error, CustomStringConvertible, Equatable, Sendabl
 /// field; here such a document is scanned for its number tokens and the one whose replacement by 0
 /// lets decoding get past that point is named.
 public enum StrictJSON {
-    /// At most this many number tokens are tried when locating a number that does not fit, which
-    /// bounds the work on hostile input (each try is one decode of the document).
+    /// At most this many number tokens are considered when locating a number that does not fit,
+    /// which bounds the work on hostile input.
     static let maximumNumberProbes = 2048
 
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
@@ -53,21 +53,30 @@ public enum StrictJSON {
         }
     }
 
-    /// The first number token whose replacement by 0 makes the document-level failure go away.
+    /// The first number token that does not fit. Replacing tokens k ..< n by 0 gets past the
+    /// document-level failure for every k up to some largest one (replacing more never brings it
+    /// back), and that largest k is the first culprit: a binary search, a few decodes in all.
     static func numberThatDoesNotFit<T: Decodable>(_ type: T.Type, bytes: [UInt8]) -> NumberToken? {
-        for token in numberTokens(bytes).prefix(maximumNumberProbes) {
+        let tokens = Array(numberTokens(bytes).prefix(maximumNumberProbes))
+        func passes(replacingFrom first: Int) -> Bool {
             var probe = bytes
-            probe.replaceSubrange(token.range, with: Array("0".utf8))
+            for token in tokens[first...].reversed() { probe.replaceSubrange(token.range, with: Array("0".utf8)) }
             do {
                 _ = try JSONDecoder().decode(type, from: Data(probe))
-                return token
+                return true
             } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
-                continue
+                return false
             } catch {
-                return token
+                return true
             }
         }
-        return nil
+        guard !tokens.isEmpty, passes(replacingFrom: 0) else { return nil }
+        var low = 0, high = tokens.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if passes(replacingFrom: middle) { low = middle } else { high = middle - 1 }
+        }
+        return tokens[low]
     }
 
     struct NumberToken: Equatable {

@@ -21,12 +21,12 @@ public struct VerifyLimits: Codable, Sendable, Equatable {
     /// Reads a limits file; unknown keys are an error so a typo cannot silently disable a limit.
     public static func read(path: String) throws -> VerifyLimits {
         guard let data = FileManager.default.contents(atPath: path) else { throw VerifyError("\(path): cannot read the limits file") }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw VerifyError("\(path): not a JSON object")
-        }
-        let known = Set(["maxAccuracyDrop", "minAgreement", "maxFiringCountError"])
-        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
-            throw VerifyError("\(path): unknown limit '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
+        // JSONSerialization refuses numbers beyond Double (1e400); StrictJSON below names those.
+        if let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] {
+            let known = Set(["maxAccuracyDrop", "minAgreement", "maxFiringCountError"])
+            if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+                throw VerifyError("\(path): unknown limit '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
+            }
         }
         let limits: VerifyLimits
         do {

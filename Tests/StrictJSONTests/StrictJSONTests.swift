@@ -5,7 +5,7 @@ final class StrictJSONTests: XCTestCase {
     struct Inner: Codable, Equatable { var bits: Int; var scale: Float }
     struct Outer: Codable, Equatable { var name: String; var layers: [Inner] }
 
-    private func error(_ text: String) -> JSONFieldError? {
+    func error(_ text: String) -> JSONFieldError? {
         do {
             _ = try StrictJSON.decode(Outer.self, from: Array(text.utf8))
             return nil
@@ -47,5 +47,12 @@ final class StrictJSONTests: XCTestCase {
         let tokens = StrictJSON.numberTokens(Array(#"{"a\"b": [1, {"c": -2.5e3}], "d": {"e": 7}}"#.utf8))
         XCTAssertEqual(tokens.map(\.path), ["a\\\"b[0]", "a\\\"b[1].c", "d.e"])
         XCTAssertEqual(tokens.map(\.text), ["1", "-2.5e3", "7"])
+    }
+}
+
+extension StrictJSONTests {
+    func testTheFirstOfSeveralNumbersThatDoNotFitIsNamed() {
+        let found = error(#"{"name": "a", "layers": [{"bits": 1, "scale": 1}, {"bits": 2.5, "scale": 1e99}, {"bits": 1e30, "scale": 0}]}"#)
+        XCTAssertEqual(found?.field, "layers[1].bits", "\(String(describing: found))")
     }
 }

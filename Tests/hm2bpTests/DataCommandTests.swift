@@ -77,4 +77,18 @@ final class DataCommandTests: XCTestCase {
         XCTAssertTrue(output.contains("cifar"), output)
         XCTAssertTrue(output.contains("fashion-mnist"), output)
     }
+
+    /// Issue 9 items 20 and 22: --data-dir names the data directory on the command line (the
+    /// environment variable stays the default), --json reports what was found where.
+    func testDataDirFlagAndJSON() throws {
+        let dataDir = try temporaryDirectory()
+        let (status, output) = try hm2bp(["data", "fetch", "mnist", "--data-dir", dataDir, "--json"],
+                                         environment: ["HM2BP_DATA_MIRROR": mirror, "HM2BP_DATA_DIR": "/nonexistent-default"])
+        XCTAssertEqual(status, 0, output)
+        let json = String(output[output.firstIndex(of: "{")!...])
+        let report = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+        XCTAssertEqual(report["dataDirectory"] as? String, dataDir)
+        XCTAssertEqual(report["dataset"] as? String, "mnist")
+        XCTAssertEqual((report["files"] as? [String])?.count, 4)
+    }
 }
