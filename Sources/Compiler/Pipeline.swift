@@ -68,8 +68,19 @@ public enum ModelCompiler {
             suggestFixes(network, target: target, weightBits: weightBits, diagnostics: &diagnostics)
             throw CompileFailure(diagnostics: diagnostics.items)
         }
+        reportSaturation(quantized, diagnostics: &diagnostics)
         return CompileResult(image: emitted.image, bytes: emitted.bytes, summary: try CompileSummary(image: emitted.image, bytes: emitted.bytes),
                              warnings: diagnostics.items.filter { $0.severity == .warning })
+    }
+
+    /// Calibration runs the integer layers: a state that hit its bound lost charge, so the image
+    /// may disagree with the float model; say where, as a warning (it depends on the data).
+    static func reportSaturation(_ quantized: [QuantizedLayer], diagnostics: inout Diagnostics) {
+        for (l, layer) in quantized.enumerated() where layer.report.saturationEvents > 0 {
+            diagnostics.report(Diagnostic(.warning, layer: l, resource: "saturation events during calibration (the fixed-point state was clipped)",
+                                          need: layer.report.saturationEvents, limit: 0,
+                                          fixes: ["check the accuracy with hm2bp verify", "use a target with more core.stateBits"]))
+        }
     }
 
     /// A router drops source spikes beyond its per-step budget; if calibration saw a core emit
@@ -92,6 +103,11 @@ public enum ModelCompiler {
         let shapes = network.layers.map {
             LayerShape(inputCount: $0.inputCount, neuronCount: $0.outputCount, hasLateralInhibition: $0.lateralInhibition != 0)
         }
+        return try map(shapes, target: target, weightBits: weightBits, diagnostics: &diagnostics)
+    }
+
+    static func map(_ shapes: [LayerShape], target: HardwareTarget, weightBits: Int,
+                    diagnostics: inout Diagnostics) throws -> (Placement, RoutingTables) {
         let partitioning = try PartitionPass(target: target, weightBits: weightBits).apply(shapes, diagnostics: &diagnostics)
         let placement = try PlacePass(target: target).apply(partitioning, diagnostics: &diagnostics)
         let exact = try RoutePass(target: target).apply(placement, diagnostics: &diagnostics)
@@ -107,12 +123,45 @@ public enum ModelCompiler {
         return !diagnostics.hasErrors
     }
 
-    /// Adds "N-bit weights would fit" and "use target X" where they would make the model fit.
+    /// The widest hidden layers (all of one width H, input and output kept) that map onto the
+    /// target, or nil when even H = 1 does not or the network has no hidden layer.
+    static func largestFittingHiddenWidth(_ network: Network, target: HardwareTarget, weightBits: Int) -> Int? {
+        let architecture = network.architecture
+        guard architecture.count > 2 else { return nil }
+        let lateral = network.layers.last.map { $0.lateralInhibition != 0 } ?? false
+        func fits(_ width: Int) -> Bool {
+            let widths = [architecture[0]] + Array(repeating: width, count: architecture.count - 2) + [architecture.last!]
+            let shapes = (1..<widths.count).map {
+                LayerShape(inputCount: widths[$0 - 1], neuronCount: widths[$0], hasLateralInhibition: $0 == widths.count - 1 && lateral)
+            }
+            var diagnostics = Diagnostics()
+            return (try? map(shapes, target: target, weightBits: weightBits, diagnostics: &diagnostics)) != nil && !diagnostics.hasErrors
+        }
+        guard fits(1) else { return nil }
+        var low = 1, high = architecture.dropFirst().dropLast().max() ?? 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if fits(middle) { low = middle } else { high = middle - 1 }
+        }
+        return low
+    }
+
+    /// Adds "N-bit weights would fit", the largest architecture of this shape that fits, and
+    /// "use target X" (another board, for a board) where they would make the model fit.
     static func suggestFixes(_ network: Network, target: TargetLoader.LoadedTarget, weightBits: Int, diagnostics: inout Diagnostics) {
         if let bits = (2..<weightBits).reversed().first(where: { fits(network, target: target.target, weightBits: $0) }) {
             diagnostics.addFixToErrors("\(bits)-bit weights would fit (--weight-bits \(bits))")
         }
+        if !fits(network, target: target.target, weightBits: weightBits),
+           let width = largestFittingHiddenWidth(network, target: target.target, weightBits: weightBits),
+           width < (network.architecture.dropFirst().dropLast().max() ?? 0) {
+            let widths = [network.inputCount] + Array(repeating: width, count: network.layers.count - 1) + [network.outputCount]
+            let name = widths.map(String.init).joined(separator: "-")
+            diagnostics.addFixToErrors("the largest \(network.inputCount)-H-...-\(network.outputCount) that fits \(target.target.name) is \(name) "
+                                       + "(retrain: hm2bp train --arch \(name))")
+        }
         let others = TargetLoader.knownNames().filter { $0 != target.target.name }.compactMap { try? TargetLoader.load($0).target }
+            .filter { target.target.kind == .emulator || $0.kind == .board }
         let fitting = others.filter { fits(network, target: $0, weightBits: $0.core.weightBits) }.sorted { $0.cores < $1.cores }
         if let best = fitting.first { diagnostics.addFixToErrors("use target \(best.name)") }
     }

@@ -91,4 +91,16 @@ final class DataCommandTests: XCTestCase {
         XCTAssertEqual(report["dataset"] as? String, "mnist")
         XCTAssertEqual((report["files"] as? [String])?.count, 4)
     }
+
+    /// Issue 9 item 18: without network (an index nobody listens on) and without a mirror, the
+    /// fetch fails with status 4 and one line naming what could not be downloaded, no traceback.
+    func testANetworkFailureIsOneLineAndAnEnvironmentError() throws {
+        let dataDir = try temporaryDirectory()
+        let (status, output) = try hm2bp(["data", "fetch", "mnist", "--data-dir", dataDir],
+                                         environment: ["HM2BP_DATA_MIRROR": "", "PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_CONFIG_FILE": "/dev/null"])
+        XCTAssertEqual(status, 4, output)
+        XCTAssertTrue(output.contains("hm2bp: error: fetching mnist failed"), output)
+        XCTAssertTrue(output.contains("cannot download"), output)
+        XCTAssertFalse(output.contains("Traceback"), output)
+    }
 }
