@@ -15,15 +15,17 @@ public final class Trainer {
         public var epochs: Int
         public var seed: UInt64
         public var dataset: String
+        public var selection: BestEpochSelection
 
         public init(architecture: [Int], constants: NeuronConstants = NeuronConstants(), config: TrainingConfig = TrainingConfig(),
-                    epochs: Int, seed: UInt64, dataset: String) {
+                    epochs: Int, seed: UInt64, dataset: String, selection: BestEpochSelection = .validation) {
             self.architecture = architecture
             self.constants = constants
             self.config = config
             self.epochs = epochs
             self.seed = seed
             self.dataset = dataset
+            self.selection = selection
         }
     }
 
@@ -43,7 +45,10 @@ public final class Trainer {
     }
 
     public let options: Options
+    /// The images trained on: the training set less the validation images.
     let train: LabeledImages
+    /// Held out from the end of the training set; the best epoch is chosen on them (nil: on the test set).
+    let validation: LabeledImages?
     let test: LabeledImages
     let learner: Learner
     public private(set) var checkpoint: TrainingCheckpoint
@@ -59,23 +64,31 @@ public final class Trainer {
 
     public init(options: Options, train: LabeledImages, test: LabeledImages, resumeFrom resumed: TrainingCheckpoint? = nil) throws {
         self.options = options
-        self.train = train
-        self.test = test
         try Self.validate(options, train: train, test: test)
+        if options.selection == .validation {
+            let held = BestEpochSelection.validationCount(ofTrainingSet: train.count)
+            self.train = train.prefix(train.count - held)
+            validation = train.suffix(from: train.count - held)
+        } else {
+            self.train = train
+            validation = nil
+        }
+        self.test = test
+        let train = self.train
         if let resumed {
-            try Self.requireMatch(resumed, options: options, trainCount: train.count)
+            try Self.requireMatch(resumed, options: options, trainCount: self.train.count)
             checkpoint = resumed
             learner = Learner(network: resumed.current.network, config: resumed.state.config)
             learner.restoreAdam(step: resumed.state.adamStep, moments: resumed.adamMoments)
         } else {
             let network = options.config.initialNetwork(architecture: options.architecture, constants: options.constants, seed: options.seed)
             let model = Model(network: network, provenance: Provenance(
-                dataset: options.dataset, seed: options.seed, trainLimit: train.count,
-                hyperparameters: options.config.asDictionary, createdBy: "hm2bp"))
+                dataset: options.dataset, seed: options.seed, trainLimit: train.count + (validation?.count ?? 0),
+                bestEpochSelection: options.selection.rawValue, hyperparameters: options.config.asDictionary, createdBy: "hm2bp"))
             checkpoint = TrainingCheckpoint(
                 state: .init(epochsCompleted: 0, adamStep: 0, order: Array(0..<train.count),
                              boostWeights: [Float](repeating: 1, count: train.count), shuffleState: options.seed ^ 0x5EED_5EED,
-                             history: [], bestTestAccuracy: -1, config: options.config),
+                             history: [], bestTestAccuracy: -1, config: options.config, selection: options.selection),
                 current: model, best: model, adamMoments: [])
             learner = Learner(network: network, config: options.config)
         }
@@ -128,21 +141,26 @@ public final class Trainer {
             let trainSeconds = Date().timeIntervalSince(start)
             if config.boost { Self.boost(&state.boostWeights, correct: correct, labels: train.labels) }
             let report = Evaluator.evaluate(learner.network, on: test, encoder: testEncoder)
+            // Validation images are training images, so they are encoded with the training
+            // stream (what the model would have seen), not the test stream.
+            let validationReport = validation.map { Evaluator.evaluate(learner.network, on: $0, encoder: encoder, firstIndex: train.count) }
             state.epochsCompleted += 1
             state.adamStep = learner.adamStep
             state.shuffleState = shuffle.state
-            let isBest = report.accuracy > state.bestTestAccuracy
+            let selectionAccuracy = validationReport?.accuracy ?? report.accuracy
+            let isBest = selectionAccuracy > state.bestTestAccuracy
             let record = EpochRecord(
                 epoch: epoch, learningRate: learningRate, trainAccuracy: Double(correctSoFar) / Double(max(1, train.count)),
-                testAccuracy: report.accuracy, meanCost: cost / Double(max(1, train.count)), trainSeconds: trainSeconds,
-                testSeconds: report.seconds, samplesPerSecond: Double(train.count) / trainSeconds, best: isBest)
+                testAccuracy: report.accuracy, validationAccuracy: validationReport?.accuracy, meanCost: cost / Double(max(1, train.count)),
+                trainSeconds: trainSeconds, testSeconds: report.seconds + (validationReport?.seconds ?? 0),
+                samplesPerSecond: Double(train.count) / trainSeconds, best: isBest)
             state.history.append(record)
             var provenance = checkpoint.current.provenance
             provenance.epochs = state.epochsCompleted
             provenance.testAccuracyPerEpoch = state.history.map(\.testAccuracy)
             provenance.trainAccuracyPerEpoch = state.history.map(\.trainAccuracy)
             if isBest {
-                state.bestTestAccuracy = report.accuracy
+                state.bestTestAccuracy = selectionAccuracy
                 provenance.checkpointEpoch = epoch
                 checkpoint.best = Model(network: learner.network, provenance: provenance)
             } else {
@@ -176,7 +194,10 @@ public final class Trainer {
         guard options.epochs >= 1, options.epochs <= 1_000_000 else {
             throw OptionError(option: "--epochs", problem: "must be in 1 ... 10^6 (got \(options.epochs))")
         }
-        guard train.count >= 1 else { throw OptionError(option: "--train-limit", problem: "no training images") }
+        guard train.count >= (options.selection == .validation ? 2 : 1) else {
+            throw OptionError(option: "--train-limit", problem: options.selection == .validation
+                ? "at least 2 training images are needed (one is held out for validation)" : "no training images")
+        }
         guard test.count >= 1 else { throw OptionError(option: "--test-limit", problem: "no test images") }
         guard architecture[0] == train.pixelsPerImage, train.pixelsPerImage == test.pixelsPerImage else {
             throw OptionError(option: "--arch", problem: "starts with \(architecture[0]) inputs but \(options.dataset) images have \(train.pixelsPerImage) pixels")
@@ -205,8 +226,12 @@ public final class Trainer {
         if provenance.seed != options.seed { throw differs("--seed", "\(options.seed)", "\(provenance.seed)") }
         if provenance.dataset != options.dataset { throw differs("--dataset", options.dataset, provenance.dataset) }
         if resumed.state.config != options.config { throw differs("--set", "the hyperparameters given", "hyperparameters") }
+        let recordedSelection = resumed.state.selection ?? .test
+        if recordedSelection != options.selection {
+            throw differs("--select-best-on", options.selection.rawValue, recordedSelection.rawValue)
+        }
         if resumed.state.order.count != trainCount {
-            throw differs("--train-limit", "\(trainCount) training images", "\(resumed.state.order.count)")
+            throw differs("--train-limit", "\(trainCount) training images (after the validation images)", "\(resumed.state.order.count)")
         }
     }
 
@@ -223,6 +248,19 @@ public final class Trainer {
             weights[i] *= Float(exp(wrong[c] / total[c] / 20))
         }
     }
+}
+
+/// Which images pick the best epoch (the weights the model file keeps).
+public enum BestEpochSelection: String, Codable, Sendable, CaseIterable {
+    /// The last twelfth of the training set (5,000 of MNIST's 60,000) is held out and not trained
+    /// on; the test set stays unseen until it is reported.
+    case validation
+    /// The authors' protocol: train on every training image and keep the epoch with the best
+    /// test accuracy (reproduces their table, but the test set then chose the model).
+    case test
+
+    /// Images held out from a training set of `count` (at least 1; the caller ensures count >= 2).
+    public static func validationCount(ofTrainingSet count: Int) -> Int { max(1, count / 12) }
 }
 
 /// Encodes one sample ahead on another thread: training splits each layer over the cores, but its

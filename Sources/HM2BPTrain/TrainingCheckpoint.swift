@@ -16,8 +16,11 @@ public struct TrainingCheckpoint: Sendable {
         public var boostWeights: [Float]
         public var shuffleState: UInt64
         public var history: [EpochRecord]
+        /// The best accuracy so far on the selection set (validation or test, `selection`).
         public var bestTestAccuracy: Double
         public var config: TrainingConfig
+        /// nil in checkpoints written before validation existed: those selected on the test set.
+        public var selection: BestEpochSelection?
     }
 
     public var state: State
@@ -145,11 +148,14 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     public var learningRate: Float
     public var trainAccuracy: Double
     public var testAccuracy: Double
+    /// Accuracy on the held-out validation images (nil when the best epoch is chosen on the test set).
+    public var validationAccuracy: Double?
     /// Mean of Σ (o − y)² outside the dead zone over the epoch's samples.
     public var meanCost: Double
     public var trainSeconds: Double
     public var testSeconds: Double
     public var samplesPerSecond: Double
-    /// True when this epoch's test accuracy is the best so far (its weights are the saved model).
+    /// True when this epoch's accuracy on the selection set is the best so far (its weights are
+    /// the saved model).
     public var best: Bool
 }

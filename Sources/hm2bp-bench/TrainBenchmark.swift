@@ -18,7 +18,8 @@ enum TrainBenchmark {
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, workers \(Parallel.workerCount)")
 
         // Training exactly as `hm2bp train` runs it (encoding included), one epoch.
-        let trainer = try Trainer(options: .init(architecture: [784, 800, 10], constants: constants, epochs: 1, seed: 1, dataset: "mnist"),
+        let trainer = try Trainer(options: .init(architecture: [784, 800, 10], constants: constants, epochs: 1, seed: 1, dataset: "mnist",
+                                                 selection: .test),
                                   train: train, test: test.prefix(10))
         var record: EpochRecord?
         _ = try trainer.run(progress: { _ in }, epochCompleted: { epoch, _ in record = epoch }, shouldStop: { false })

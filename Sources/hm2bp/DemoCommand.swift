@@ -30,7 +30,9 @@ struct DemoCommand: ParsableCommand {
 
         let paths = TrainingPaths(model: directory + "/model.hm2bp")
         print("2/4 train: HM2-BP, 784-800-10, T=400, one epoch on \(train.count) images, test on \(test.count)")
-        let trainer = try Trainer(options: .init(architecture: [784, 800, 10], epochs: 1, seed: 1, dataset: "mnist"), train: train, test: test)
+        // One epoch leaves no epoch to choose, so nothing is held out for validation.
+        let trainer = try Trainer(options: .init(architecture: [784, 800, 10], epochs: 1, seed: 1, dataset: "mnist", selection: .test),
+                                  train: train, test: test)
         let display = ProgressDisplay()
         _ = try trainer.run(
             progress: { display.update($0) },

@@ -9,7 +9,9 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a fully connected spiking network with HM2-BP.",
         discussion: """
-            Writes the best model so far (by test accuracy) to OUTPUT after every epoch, the full
+            Writes the best model so far to OUTPUT after every epoch (best on validation images held
+            out from the end of the training set, or with --select-best-on test on the test set as
+            the HM2-BP authors did), the full
             training state to OUTPUT.checkpoint and one JSON line per epoch to OUTPUT.log.jsonl.
             Refuses an existing OUTPUT unless --resume (continue it) or --force (start over).
             Ctrl-C stops between samples and leaves the last complete checkpoint intact.
@@ -27,6 +29,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("set"), help: "Override a hyperparameter, e.g. --set learningRate=0.0005 (repeatable; names and ranges: docs/cli.md).")
     var settings: [String] = []
     @Option(name: .shortAndLong, help: "Model file to write.") var output: String = "model.hm2bp"
+    @Option(name: .customLong("select-best-on"),
+            help: "What picks the best epoch: validation (1/12 of the training images, held out) or test (the authors' protocol).")
+    var selection: BestEpochSelection?
     @Flag(help: "Continue from OUTPUT.checkpoint.") var resume = false
     @Flag(help: "Start over even if OUTPUT (or its checkpoint or log) exists.") var force = false
     @Option(name: .customLong("data-dir"), help: ArgumentHelp("Data directory (default: $HM2BP_DATA_DIR, else ~/.cache/hm2bp/data).", valueName: "dir"))
@@ -42,7 +47,9 @@ struct TrainCommand: ParsableCommand {
         var timeSteps: Int
         var architecture: String
         var trainImages: Int
+        var validationImages: Int
         var testImages: Int
+        var selection: String
         var epochs: [EpochRecord]
         var bestTestAccuracy: Double
         var interrupted: Bool
@@ -64,14 +71,18 @@ struct TrainCommand: ParsableCommand {
         guard let datasetName = DatasetName(rawValue: options.dataset) else {
             throw CLIError.badInput("\(paths.checkpoint): records data set '\(options.dataset)', which hm2bp cannot load")
         }
-        let train = try store.load(datasetName, split: .train, limit: trainLimit ?? resumed?.state.order.count)
+        let train = try store.load(datasetName, split: .train, limit: trainLimit ?? resumed?.current.provenance.trainLimit ?? resumed?.state.order.count)
         let test = try store.load(datasetName, split: .test, limit: testLimit)
         let trainer = try Trainer(options: options, train: train, test: test, resumeFrom: resumed)
         let display = ProgressDisplay()
         let architecture = options.architecture.map(String.init).joined(separator: "-")
         func say(_ line: String) { if !json { print(line) } }
-        say("training \(architecture) on \(train.count) \(options.dataset) images, testing on \(test.count), T=\(options.constants.timeSteps), seed \(options.seed)"
+        let held = options.selection == .validation ? BestEpochSelection.validationCount(ofTrainingSet: train.count) : 0
+        say("training \(architecture) on \(train.count - held) \(options.dataset) images, testing on \(test.count), T=\(options.constants.timeSteps), seed \(options.seed)"
             + (resumed.map { ", resuming after epoch \($0.state.epochsCompleted)" } ?? ""))
+        say(options.selection == .validation
+            ? "best epoch chosen on \(held) validation images held out from the end of the training set (--select-best-on test: the authors' protocol)"
+            : "best epoch chosen on the test set (the authors' protocol; --select-best-on validation holds out training images instead)")
         Interrupt.install()
         let outcome = try trainer.run(
             progress: { display.update($0) },
@@ -93,10 +104,12 @@ struct TrainCommand: ParsableCommand {
         if json {
             print(try CommandOutput.json(Report(
                 model: paths.model, checkpoint: paths.checkpoint, log: paths.log, dataset: options.dataset, seed: options.seed,
-                timeSteps: options.constants.timeSteps, architecture: architecture, trainImages: train.count, testImages: test.count,
+                timeSteps: options.constants.timeSteps, architecture: architecture, trainImages: train.count - held, validationImages: held,
+                testImages: test.count, selection: options.selection.rawValue,
                 epochs: state.history, bestTestAccuracy: max(0, state.bestTestAccuracy), interrupted: interrupted)))
-        } else if !interrupted {
-            print(String(format: "best test accuracy %.2f%%, model written to %@", state.bestTestAccuracy * 100, paths.model))
+        } else if !interrupted, let best = state.history.last(where: \.best) {
+            let on = best.validationAccuracy.map { String(format: "validation %.2f%%, ", $0 * 100) } ?? ""
+            print(String(format: "best epoch %d (%@test %.2f%%), model written to %@", best.epoch + 1, on, best.testAccuracy * 100, paths.model))
         }
         if interrupted { throw ExitCode(ExitStatus.interrupted.rawValue) }
     }
@@ -112,11 +125,13 @@ struct TrainCommand: ParsableCommand {
         for setting in settings { try config.apply(setting: setting) }
         return Trainer.Options(
             architecture: architecture, constants: constants, config: config, epochs: epochs,
-            seed: seed ?? recorded?.provenance.seed ?? 1, dataset: dataset?.rawValue ?? recorded?.provenance.dataset ?? DatasetName.mnist.rawValue)
+            seed: seed ?? recorded?.provenance.seed ?? 1, dataset: dataset?.rawValue ?? recorded?.provenance.dataset ?? DatasetName.mnist.rawValue,
+            selection: selection ?? resumed.map { $0.state.selection ?? .test } ?? .validation)
     }
 }
 
 extension DatasetName: ExpressibleByArgument {}
+extension BestEpochSelection: ExpressibleByArgument {}
 
 /// The files a training run writes next to the model.
 struct TrainingPaths {
@@ -135,8 +150,10 @@ enum TrainingLog {
     }
 
     static func summary(_ record: EpochRecord, epochs: Int) -> String {
-        String(format: "epoch %d/%d: train %.2f%%, test %.2f%%%@, lr %.6f, %.0f samples/s, %.1f s train + %.1f s test",
-               record.epoch + 1, epochs, record.trainAccuracy * 100, record.testAccuracy * 100, record.best ? " (best)" : "",
+        String(format: "epoch %d/%d: train %.2f%%, %@test %.2f%%%@, lr %.6f, %.0f samples/s, %.1f s train + %.1f s test",
+               record.epoch + 1, epochs, record.trainAccuracy * 100,
+               record.validationAccuracy.map { String(format: "validation %.2f%%, ", $0 * 100) } ?? "", record.testAccuracy * 100,
+               record.best ? " (best)" : "",
                record.learningRate, record.samplesPerSecond, record.trainSeconds, record.testSeconds)
     }
 }

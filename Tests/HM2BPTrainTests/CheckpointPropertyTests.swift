@@ -28,14 +28,15 @@ final class CheckpointPropertyTests: XCTestCase {
         var rng = SplitMix64(seed: 31)
         let hostile = [-5, -1, 0, 1, 7, 8, 9, 1 << 40, Int.max]
         var refused = 0, resumed = 0
+        let n = original.state.order.count
         for _ in 0..<150 {
             var crafted = original
             let value = hostile[Int(rng.next() % UInt64(hostile.count))]
             switch rng.next() % 8 {
-            case 0: crafted.state.order[Int(rng.next() % 8)] = value
-            case 1: crafted.state.order = Array(crafted.state.order.prefix(Int(rng.next() % 8)))
-            case 2: crafted.state.boostWeights = Array(crafted.state.boostWeights.prefix(Int(rng.next() % 9)))
-            case 3: crafted.state.boostWeights[Int(rng.next() % 8)] = [-1, -1e-30, 0, 2, 1e30][Int(rng.next() % 5)]
+            case 0: crafted.state.order[Int(rng.next() % UInt64(n))] = value
+            case 1: crafted.state.order = Array(crafted.state.order.prefix(Int(rng.next() % UInt64(n))))
+            case 2: crafted.state.boostWeights = Array(crafted.state.boostWeights.prefix(Int(rng.next() % UInt64(n + 1))))
+            case 3: crafted.state.boostWeights[Int(rng.next() % UInt64(n))] = [-1, -1e-30, 0, 2, 1e30][Int(rng.next() % 5)]
             case 4: crafted.state.epochsCompleted = value
             case 5: crafted.state.adamStep = value
             case 6: crafted.state.config.swapsPerEpoch = value

@@ -8,6 +8,8 @@ final class TrainCommandTests: XCTestCase {
         let first = try CommandRunner.run(args + ["--epochs", "1"], in: dir)
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertTrue(first.stdout.contains("epoch 1/1"), first.stdout)
+        XCTAssertTrue(first.stdout.contains("best epoch chosen on 25 validation images held out"), first.stdout)
+        XCTAssertTrue(first.stdout.contains("validation "), first.stdout)
         for file in ["m.hm2bp", "m.hm2bp.checkpoint", "m.hm2bp.log.jsonl"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/" + file), "\(file) missing")
         }
