@@ -187,7 +187,10 @@ public final class Trainer {
             throw OptionError(option: "--arch", problem: "'\(name)' needs at least two positive layer widths")
         }
         if let problem = Network.architectureProblem(architecture) { throw OptionError(option: "--arch", problem: "'\(name)': \(problem)") }
-        if let problem = options.constants.firstProblem() { throw OptionError(option: "--time-steps", problem: problem) }
+        if let problem = options.constants.firstProblem()
+            ?? NeuronConstants.neuronStepsProblem(timeSteps: options.constants.timeSteps, neurons: architecture.reduce(0, +)) {
+            throw OptionError(option: "--time-steps", problem: problem)
+        }
         if let (setting, problem) = options.config.firstProblem() {
             throw OptionError(option: "--set \(setting)", problem: "\(problem) (docs/cli.md lists every range)")
         }

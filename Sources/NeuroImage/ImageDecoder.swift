@@ -13,6 +13,8 @@ public enum ImageDecoder {
     /// Largest T accepted (the model format's limit): every run allocates per step, so T from a
     /// hostile header must not decide how much memory a run takes.
     public static let maximumTimeSteps = 1 << 20
+    /// Largest T times all neurons (inputs included), as in the model format.
+    public static let maximumNeuronSteps = 1 << 27
 
     public static func decode(path: String) throws -> NeuroImage {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -39,6 +41,12 @@ public enum ImageDecoder {
         var layers: [ImageLayer] = []
         for index in 0..<layerCount { layers.append(try ImageSectionReaders.layer(&neuronReader, index: index)) }
         try finish(neuronReader)
+        // Runs allocate per neuron and step (traces, states): bound the product, as the model format does.
+        let neurons = layers.reduce(inputCount) { $0 + $1.neuronCount }
+        let (neuronSteps, overflow) = neurons.multipliedReportingOverflow(by: timeSteps)
+        guard !overflow, neuronSteps <= maximumNeuronSteps else {
+            throw ImageError(section: "HEAD", reason: "timeSteps \(timeSteps) x \(neurons) neurons exceeds 2^27 neuron-steps per sample")
+        }
 
         var synapseReader = ByteReader(payloads[3], section: "SYNS")
         var cores: [ImageCore] = []

@@ -107,6 +107,10 @@ public enum ModelFile {
             expectedWeights += product
             guard expectedWeights <= Network.maximumWeights else { throw fail("field layers: more than 2^28 weights in all") }
         }
+        let neurons = header.layers[0].inputs + header.layers.reduce(0) { $0 + $1.outputs }
+        if let problem = NeuronConstants.neuronStepsProblem(timeSteps: header.constants.timeSteps, neurons: neurons) {
+            throw fail("field constants.timeSteps: \(problem)")
+        }
         guard 16 + headerLength + expectedWeights * 4 + 4 == bytes.count else {
             throw fail("size mismatch: header declares \(expectedWeights) weights (\(16 + headerLength + expectedWeights * 4 + 4) bytes) but the file has \(bytes.count) bytes")
         }

@@ -23,6 +23,17 @@ public struct NeuronConstants: Codable, Sendable, Equatable {
     public static let maximumTimeSteps = 1 << 20
     public static let maximumTau: Float = 65_536
     public static let maximumRefractorySteps = 1 << 20
+    /// The most neuron-steps (T times all neurons, inputs included) a sample may take: traces
+    /// and per-step state scale with it (8-16 bytes each), so it bounds a run's memory at a few
+    /// GB whatever the file says. 784-800-10 at T = 400 uses 0.64 M of these 134 M.
+    public static let maximumNeuronSteps = 1 << 27
+
+    /// Why T times `neurons` exceeds `maximumNeuronSteps`, or nil.
+    public static func neuronStepsProblem(timeSteps: Int, neurons: Int) -> String? {
+        let (product, overflow) = timeSteps.multipliedReportingOverflow(by: neurons)
+        guard overflow || product > maximumNeuronSteps else { return nil }
+        return "timeSteps \(timeSteps) x \(neurons) neurons exceeds 2^27 = \(maximumNeuronSteps) neuron-steps per sample"
+    }
 
     /// Names the first constant that makes the LIF update meaningless or unbounded, or nil when
     /// all are valid (the ranges of docs/model-format.md).

@@ -73,6 +73,8 @@ final class ImageDecoderPropertyTests: XCTestCase {
         do {
             let image = try ImageDecoder.decode(bytes)
             XCTAssertLessThanOrEqual(image.timeSteps, ImageDecoder.maximumTimeSteps, file: file, line: line)
+            XCTAssertLessThanOrEqual(image.timeSteps * image.layers.reduce(image.inputCount) { $0 + $1.neuronCount },
+                                     ImageDecoder.maximumNeuronSteps, file: file, line: line)
         } catch let error as ImageError {
             XCTAssertFalse(error.section.isEmpty, file: file, line: line)
         } catch {

@@ -82,6 +82,7 @@ final class TrainCommandTests: XCTestCase {
             (["--arch", "784-100000000-10"], "2^24"),
             (["--time-steps", "100000000"], "--time-steps"),
             (["--time-steps", "1"], "--time-steps"),
+            (["--arch", "784-800-10", "--time-steps", "1048576"], "neuron-steps"),
             (["--set", "hiddenThreshold=0"], "hiddenThreshold"),
             (["--set", "outputThreshold=0"], "outputThreshold"),
             (["--set", "lateralInhibition=-1"], "lateralInhibition"),
