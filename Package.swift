@@ -38,7 +38,9 @@ let package = Package(
         .target(name: "CKernels", cSettings: kernelFlags),
         .target(name: "CKernelsPortable", dependencies: ["CKernels"], cSettings: kernelFlags),
         .target(name: "Kernels", dependencies: ["CKernels"], swiftSettings: hotLoopFlags),
-        .target(name: "SpikeModel", dependencies: ["Kernels", "SystemZlib"], swiftSettings: hotLoopFlags),
+        // JSON decoding whose errors name the field (file headers, target files, limits).
+        .target(name: "StrictJSON", swiftSettings: checkedFastFlags),
+        .target(name: "SpikeModel", dependencies: ["Kernels", "SystemZlib", "StrictJSON"], swiftSettings: hotLoopFlags),
         .target(
             name: "SpikeData",
             dependencies: [
@@ -47,7 +49,7 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: checkedFastFlags),
-        .target(name: "HardwareTargets", swiftSettings: checkedFastFlags),
+        .target(name: "HardwareTargets", dependencies: ["StrictJSON"], swiftSettings: checkedFastFlags),
         .target(
             name: "NeuroImage",
             dependencies: ["HardwareTargets", "SystemZlib", .product(name: "Crypto", package: "swift-crypto")],
@@ -82,6 +84,7 @@ let package = Package(
         // Tests mirror the sources. RealData finds real MNIST for them (mirror or fetch).
         .target(name: "RealData", dependencies: ["SpikeData", "SystemZlib"], path: "Tests/RealData"),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "SpikeModelTests", dependencies: ["SpikeModel"]),
         .testTarget(name: "SpikeDataTests", dependencies: ["SpikeData", "RealData"], exclude: ["Fixtures"]),
         .testTarget(name: "HM2BPTrainTests", dependencies: ["HM2BPTrain", "SpikeData", "Kernels", "RealData"], exclude: ["Fixtures"]),

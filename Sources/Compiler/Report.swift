@@ -1,5 +1,31 @@
 import Foundation
 import NeuroImage
+import SpikeModel
+import StrictJSON
+
+/// What the model the image was compiled from was trained on: the commands that run the image
+/// default to these (docs/cli.md).
+public struct ImageProvenance: Codable, Sendable, Equatable {
+    public var dataset: String
+    public var seed: UInt64
+    public var encoder: String
+
+    public init(dataset: String, seed: UInt64, encoder: String) {
+        self.dataset = dataset
+        self.seed = seed
+        self.encoder = encoder
+    }
+
+    public init(_ model: Provenance) {
+        self.init(dataset: model.dataset, seed: model.seed, encoder: model.encoder ?? Provenance.poissonEncoder)
+    }
+}
+
+/// The image's META report is not the compiler's JSON.
+public struct ImageReportError: Error, CustomStringConvertible {
+    public var problem: JSONFieldError
+    public var description: String { "META report \(problem)" }
+}
 
 /// The report the compiler stores in the image's META section: what `inspect` cannot
 /// recompute from the image itself (the target's limits and the quantization measurements).
@@ -15,6 +41,17 @@ public struct ImageReport: Codable, Sendable, Equatable {
     public var compiler: String
     public var limits: Limits
     public var quantization: [LayerQuantizationReport]
+    /// Absent in images compiled before it was recorded.
+    public var provenance: ImageProvenance?
+
+    /// Decodes an image's report, naming the field when it is not the compiler's JSON.
+    public static func decode(_ image: NeuroImage) throws -> ImageReport {
+        do {
+            return try StrictJSON.decode(ImageReport.self, from: Array(image.metadata.reportJSON.utf8))
+        } catch let error as JSONFieldError {
+            throw ImageReportError(problem: error)
+        }
+    }
 }
 
 /// Per core: what it uses against the target's limits.
@@ -43,9 +80,11 @@ public struct CompileSummary: Codable, Sendable {
     public var inputMapEntries: Int
     public var quantization: [LayerQuantizationReport]
     public var compiler: String
+    public var provenance: ImageProvenance?
 
     public init(image: NeuroImage, bytes: [UInt8]) throws {
-        let report = try JSONDecoder().decode(ImageReport.self, from: Data(image.metadata.reportJSON.utf8))
+        let report = try ImageReport.decode(image)
+        provenance = report.provenance
         target = image.target.name
         targetKind = image.target.kind == .board ? "board" : "emulator"
         architecture = image.metadata.architecture

@@ -52,7 +52,9 @@ public enum Evaluator {
         PoissonEncoder(timeSteps: timeSteps, seed: seed ^ 0x7E57_7E57_7E57_7E57)
     }
 
-    public static func evaluate(_ network: Network, on images: LabeledImages, encoder: PoissonEncoder) -> EvaluationReport {
+    /// `firstIndex`: the sample index of image 0 in the encoder's stream (validation images are
+    /// training images from that index on).
+    public static func evaluate(_ network: Network, on images: LabeledImages, encoder: PoissonEncoder, firstIndex: Int = 0) -> EvaluationReport {
         let start = Date()
         let classes = network.outputCount
         let blocks = Parallel.chunks(of: images.count, alignment: 1, maximum: max(1, images.count / 32))
@@ -63,7 +65,7 @@ public enum Evaluator {
             Parallel.forEach(blocks) { block, range in
                 var partial = results[block]
                 for i in range {
-                    let outputs = FloatSimulator.run(network, input: encoder.encode(images.image(i), sampleIndex: i), parallel: false)
+                    let outputs = FloatSimulator.run(network, input: encoder.encode(images.image(i), sampleIndex: firstIndex + i), parallel: false)
                     let prediction = predictedClass(outputs[outputs.count - 1].counts())
                     let label = Int(images.labels[i])
                     if prediction == label { partial.correct += 1 }

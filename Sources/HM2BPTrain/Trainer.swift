@@ -15,15 +15,17 @@ public final class Trainer {
         public var epochs: Int
         public var seed: UInt64
         public var dataset: String
+        public var selection: BestEpochSelection
 
         public init(architecture: [Int], constants: NeuronConstants = NeuronConstants(), config: TrainingConfig = TrainingConfig(),
-                    epochs: Int, seed: UInt64, dataset: String) {
+                    epochs: Int, seed: UInt64, dataset: String, selection: BestEpochSelection = .validation) {
             self.architecture = architecture
             self.constants = constants
             self.config = config
             self.epochs = epochs
             self.seed = seed
             self.dataset = dataset
+            self.selection = selection
         }
     }
 
@@ -43,35 +45,50 @@ public final class Trainer {
     }
 
     public let options: Options
+    /// The images trained on: the training set less the validation images.
     let train: LabeledImages
+    /// Held out from the end of the training set; the best epoch is chosen on them (nil: on the test set).
+    let validation: LabeledImages?
     let test: LabeledImages
     let learner: Learner
     public private(set) var checkpoint: TrainingCheckpoint
     private var shuffle: SplitMix64
 
+    /// Errors name the option (`--arch`, `--time-steps`, ...) the CLI maps them to; the library
+    /// checks them itself so that no caller can start a run that traps or trains nonsense.
+    public struct OptionError: Error, CustomStringConvertible, Equatable {
+        public var option: String
+        public var problem: String
+        public var description: String { "\(option): \(problem)" }
+    }
+
     public init(options: Options, train: LabeledImages, test: LabeledImages, resumeFrom resumed: TrainingCheckpoint? = nil) throws {
         self.options = options
-        self.train = train
+        try Self.validate(options, train: train, test: test)
+        if options.selection == .validation {
+            let held = BestEpochSelection.validationCount(ofTrainingSet: train.count)
+            self.train = train.prefix(train.count - held)
+            validation = train.suffix(from: train.count - held)
+        } else {
+            self.train = train
+            validation = nil
+        }
         self.test = test
+        let train = self.train
         if let resumed {
-            guard resumed.current.network.architecture == options.architecture else {
-                throw ModelError.invalidFile(path: "checkpoint", reason: "architecture \(resumed.current.network.architectureName) does not match --arch \(options.architecture.map(String.init).joined(separator: "-"))")
-            }
-            guard resumed.state.order.count == train.count else {
-                throw ModelError.invalidFile(path: "checkpoint", reason: "it was made with \(resumed.state.order.count) training samples, this run has \(train.count) (use the same --train-limit)")
-            }
+            try Self.requireMatch(resumed, options: options, trainCount: self.train.count)
             checkpoint = resumed
             learner = Learner(network: resumed.current.network, config: resumed.state.config)
             learner.restoreAdam(step: resumed.state.adamStep, moments: resumed.adamMoments)
         } else {
             let network = options.config.initialNetwork(architecture: options.architecture, constants: options.constants, seed: options.seed)
             let model = Model(network: network, provenance: Provenance(
-                dataset: options.dataset, seed: options.seed, trainLimit: train.count,
-                hyperparameters: options.config.asDictionary, createdBy: "hm2bp"))
+                dataset: options.dataset, seed: options.seed, trainLimit: train.count + (validation?.count ?? 0),
+                bestEpochSelection: options.selection.rawValue, hyperparameters: options.config.asDictionary, createdBy: "hm2bp"))
             checkpoint = TrainingCheckpoint(
                 state: .init(epochsCompleted: 0, adamStep: 0, order: Array(0..<train.count),
                              boostWeights: [Float](repeating: 1, count: train.count), shuffleState: options.seed ^ 0x5EED_5EED,
-                             history: [], bestTestAccuracy: -1, config: options.config),
+                             history: [], bestTestAccuracy: -1, config: options.config, selection: options.selection),
                 current: model, best: model, adamMoments: [])
             learner = Learner(network: network, config: options.config)
         }
@@ -124,21 +141,26 @@ public final class Trainer {
             let trainSeconds = Date().timeIntervalSince(start)
             if config.boost { Self.boost(&state.boostWeights, correct: correct, labels: train.labels) }
             let report = Evaluator.evaluate(learner.network, on: test, encoder: testEncoder)
+            // Validation images are training images, so they are encoded with the training
+            // stream (what the model would have seen), not the test stream.
+            let validationReport = validation.map { Evaluator.evaluate(learner.network, on: $0, encoder: encoder, firstIndex: train.count) }
             state.epochsCompleted += 1
             state.adamStep = learner.adamStep
             state.shuffleState = shuffle.state
-            let isBest = report.accuracy > state.bestTestAccuracy
+            let selectionAccuracy = validationReport?.accuracy ?? report.accuracy
+            let isBest = selectionAccuracy > state.bestTestAccuracy
             let record = EpochRecord(
                 epoch: epoch, learningRate: learningRate, trainAccuracy: Double(correctSoFar) / Double(max(1, train.count)),
-                testAccuracy: report.accuracy, meanCost: cost / Double(max(1, train.count)), trainSeconds: trainSeconds,
-                testSeconds: report.seconds, samplesPerSecond: Double(train.count) / trainSeconds, best: isBest)
+                testAccuracy: report.accuracy, validationAccuracy: validationReport?.accuracy, meanCost: cost / Double(max(1, train.count)),
+                trainSeconds: trainSeconds, testSeconds: report.seconds + (validationReport?.seconds ?? 0),
+                samplesPerSecond: Double(train.count) / trainSeconds, best: isBest)
             state.history.append(record)
             var provenance = checkpoint.current.provenance
             provenance.epochs = state.epochsCompleted
             provenance.testAccuracyPerEpoch = state.history.map(\.testAccuracy)
             provenance.trainAccuracyPerEpoch = state.history.map(\.trainAccuracy)
             if isBest {
-                state.bestTestAccuracy = report.accuracy
+                state.bestTestAccuracy = selectionAccuracy
                 provenance.checkpointEpoch = epoch
                 checkpoint.best = Model(network: learner.network, provenance: provenance)
             } else {
@@ -155,6 +177,67 @@ public final class Trainer {
         return .finished
     }
 
+    /// Everything a run needs to be meaningful and bounded: an architecture within the model
+    /// format's limits whose input matches the images and whose output has one neuron per class,
+    /// constants and hyperparameters in range, and data to train and test on.
+    static func validate(_ options: Options, train: LabeledImages, test: LabeledImages) throws {
+        let architecture = options.architecture
+        let name = architecture.map(String.init).joined(separator: "-")
+        guard architecture.count >= 2, architecture.allSatisfy({ $0 > 0 }) else {
+            throw OptionError(option: "--arch", problem: "'\(name)' needs at least two positive layer widths")
+        }
+        if let problem = Network.architectureProblem(architecture) { throw OptionError(option: "--arch", problem: "'\(name)': \(problem)") }
+        if let problem = options.constants.firstProblem()
+            ?? NeuronConstants.neuronStepsProblem(timeSteps: options.constants.timeSteps, neurons: architecture.reduce(0, +)) {
+            throw OptionError(option: "--time-steps", problem: problem)
+        }
+        if let (setting, problem) = options.config.firstProblem() {
+            throw OptionError(option: "--set \(setting)", problem: "\(problem) (docs/cli.md lists every range)")
+        }
+        guard options.epochs >= 1, options.epochs <= 1_000_000 else {
+            throw OptionError(option: "--epochs", problem: "must be in 1 ... 10^6 (got \(options.epochs))")
+        }
+        guard train.count >= (options.selection == .validation ? 2 : 1) else {
+            throw OptionError(option: "--train-limit", problem: options.selection == .validation
+                ? "at least 2 training images are needed (one is held out for validation)" : "no training images")
+        }
+        guard test.count >= 1 else { throw OptionError(option: "--test-limit", problem: "no test images") }
+        guard architecture[0] == train.pixelsPerImage, train.pixelsPerImage == test.pixelsPerImage else {
+            throw OptionError(option: "--arch", problem: "starts with \(architecture[0]) inputs but \(options.dataset) images have \(train.pixelsPerImage) pixels")
+        }
+        let classes = Int(max(train.labels.max() ?? 0, test.labels.max() ?? 0)) + 1
+        guard architecture.last == classes else {
+            throw OptionError(option: "--arch", problem: "ends with \(architecture.last ?? 0) outputs but \(options.dataset) has \(classes) classes: "
+                              + "the output layer needs one neuron per class (e.g. \(architecture.dropLast().map(String.init).joined(separator: "-"))-\(classes))")
+        }
+    }
+
+    /// A resumed run continues the checkpoint's run: any setting that differs would either
+    /// break the state (another T or architecture) or silently change what is trained.
+    static func requireMatch(_ resumed: TrainingCheckpoint, options: Options, trainCount: Int) throws {
+        let network = resumed.current.network, provenance = resumed.current.provenance
+        func differs(_ option: String, _ given: String, _ recorded: String) -> OptionError {
+            OptionError(option: option, problem: "\(given) differs from the checkpoint's \(recorded); a resumed run keeps the checkpoint's settings")
+        }
+        if network.architecture != options.architecture {
+            throw differs("--arch", options.architecture.map(String.init).joined(separator: "-"), network.architectureName)
+        }
+        if network.constants != options.constants {
+            throw differs("--time-steps", "T=\(options.constants.timeSteps) (constants \(options.constants))",
+                          "T=\(network.constants.timeSteps) (constants \(network.constants))")
+        }
+        if provenance.seed != options.seed { throw differs("--seed", "\(options.seed)", "\(provenance.seed)") }
+        if provenance.dataset != options.dataset { throw differs("--dataset", options.dataset, provenance.dataset) }
+        if resumed.state.config != options.config { throw differs("--set", "the hyperparameters given", "hyperparameters") }
+        let recordedSelection = resumed.state.selection ?? .test
+        if recordedSelection != options.selection {
+            throw differs("--select-best-on", options.selection.rawValue, recordedSelection.rawValue)
+        }
+        if resumed.state.order.count != trainCount {
+            throw differs("--train-limit", "\(trainCount) training images (after the validation images)", "\(resumed.state.order.count)")
+        }
+    }
+
     /// Section 5.6: per class c, err_c = Σ_{misclassified s ∈ c} w_s / Σ_{s ∈ c} w_s; each
     /// misclassified sample's weight is multiplied by exp(err_c / 20). No normalisation.
     static func boost(_ weights: inout [Float], correct: [Bool], labels: [UInt8]) {
@@ -168,6 +251,19 @@ public final class Trainer {
             weights[i] *= Float(exp(wrong[c] / total[c] / 20))
         }
     }
+}
+
+/// Which images pick the best epoch (the weights the model file keeps).
+public enum BestEpochSelection: String, Codable, Sendable, CaseIterable {
+    /// The last twelfth of the training set (5,000 of MNIST's 60,000) is held out and not trained
+    /// on; the test set stays unseen until it is reported.
+    case validation
+    /// The authors' protocol: train on every training image and keep the epoch with the best
+    /// test accuracy (reproduces their table, but the test set then chose the model).
+    case test
+
+    /// Images held out from a training set of `count` (at least 1; the caller ensures count >= 2).
+    public static func validationCount(ofTrainingSet count: Int) -> Int { max(1, count / 12) }
 }
 
 /// Encodes one sample ahead on another thread: training splits each layer over the cores, but its

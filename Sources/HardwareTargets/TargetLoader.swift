@@ -1,4 +1,5 @@
 import Foundation
+import StrictJSON
 
 /// Finds, decodes and checks target descriptions.
 public enum TargetLoader {
@@ -60,37 +61,14 @@ public enum TargetLoader {
     public static func decode(_ bytes: [UInt8], path: String) throws -> HardwareTarget {
         let target: HardwareTarget
         do {
-            target = try JSONDecoder().decode(HardwareTarget.self, from: Data(bytes))
-        } catch let error as DecodingError {
-            throw TargetError.invalidField(path: path, field: fieldName(of: error), reason: reason(of: error))
+            target = try StrictJSON.decode(HardwareTarget.self, from: bytes)
+        } catch let error as JSONFieldError {
+            let reason = error.reason.hasPrefix("missing") ? "missing (every field is required; see docs/targets.md)" : error.reason
+            throw TargetError.invalidField(path: path, field: error.field, reason: reason)
         }
         if let (field, problem) = TargetValidation.firstProblem(in: target) {
             throw TargetError.invalidField(path: path, field: field, reason: problem)
         }
         return target
-    }
-
-    private static func fieldName(of error: DecodingError) -> String {
-        let (path, key): ([CodingKey], CodingKey?) = {
-            switch error {
-            case .keyNotFound(let key, let context): return (context.codingPath, key)
-            case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-                return (context.codingPath, nil)
-            @unknown default: return ([], nil)
-            }
-        }()
-        let parts = (path + (key.map { [$0] } ?? [])).map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
-        let joined = parts.reduce("") { $0.isEmpty || $1.hasPrefix("[") ? $0 + $1 : $0 + "." + $1 }
-        return joined.isEmpty ? "(document)" : joined
-    }
-
-    private static func reason(of error: DecodingError) -> String {
-        switch error {
-        case .keyNotFound: return "missing (every field is required; see docs/targets.md)"
-        case .typeMismatch(let type, _): return "wrong type (expected \(type))"
-        case .valueNotFound(let type, _): return "null where \(type) is required"
-        case .dataCorrupted(let context): return context.debugDescription
-        @unknown default: return "invalid"
-        }
     }
 }

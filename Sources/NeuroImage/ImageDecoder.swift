@@ -10,6 +10,11 @@ public enum ImageDecoder {
     /// Largest header counts accepted; they bound allocations independently of the file size.
     static let maximumLayers = 1 << 12
     static let maximumCores = 1 << 16
+    /// Largest T accepted (the model format's limit): every run allocates per step, so T from a
+    /// hostile header must not decide how much memory a run takes.
+    public static let maximumTimeSteps = 1 << 20
+    /// Largest T times all neurons (inputs included), as in the model format.
+    public static let maximumNeuronSteps = 1 << 27
 
     public static func decode(path: String) throws -> NeuroImage {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -26,7 +31,7 @@ public enum ImageDecoder {
         try finish(head)
         guard (1...maximumLayers).contains(layerCount) else { throw head.fail("layerCount \(layerCount) is outside 1 ... \(maximumLayers)") }
         guard (1...maximumCores).contains(coreCount) else { throw head.fail("coreCount \(coreCount) is outside 1 ... \(maximumCores)") }
-        guard timeSteps >= 1 else { throw head.fail("timeSteps must be at least 1") }
+        guard (1...maximumTimeSteps).contains(timeSteps) else { throw head.fail("timeSteps \(timeSteps) is outside 1 ... 2^20") }
 
         var targetReader = ByteReader(payloads[1], section: "TRGT")
         let target = try readTarget(&targetReader)
@@ -36,6 +41,12 @@ public enum ImageDecoder {
         var layers: [ImageLayer] = []
         for index in 0..<layerCount { layers.append(try ImageSectionReaders.layer(&neuronReader, index: index)) }
         try finish(neuronReader)
+        // Runs allocate per neuron and step (traces, states): bound the product, as the model format does.
+        let neurons = layers.reduce(inputCount) { $0 + $1.neuronCount }
+        let (neuronSteps, overflow) = neurons.multipliedReportingOverflow(by: timeSteps)
+        guard !overflow, neuronSteps <= maximumNeuronSteps else {
+            throw ImageError(section: "HEAD", reason: "timeSteps \(timeSteps) x \(neurons) neurons exceeds 2^27 neuron-steps per sample")
+        }
 
         var synapseReader = ByteReader(payloads[3], section: "SYNS")
         var cores: [ImageCore] = []
@@ -77,7 +88,12 @@ public enum ImageDecoder {
         guard bytes.count >= ImageEncoder.magic.count + 8 + 32 else {
             throw reader.fail("truncated: \(bytes.count) bytes is shorter than the smallest image")
         }
-        guard Array(try reader.take(8, "magic")) == ImageEncoder.magic else {
+        let magic = Array(try reader.take(8, "magic"))
+        guard magic == ImageEncoder.magic else {
+            if magic == Array("HM2BPMDL".utf8) {
+                throw reader.fail("this is an hm2bp model file (.hm2bp), not a compiled image; compile it first (hm2bp compile MODEL -o IMAGE), or give it as verify's first argument")
+            }
+            if magic == Array("HM2BPCKP".utf8) { throw reader.fail("this is an hm2bp training checkpoint, not a compiled image") }
             throw reader.fail("not an hm2bp image (bad magic; expected \"HM2BPIMG\")")
         }
         let version = try reader.u32("version")

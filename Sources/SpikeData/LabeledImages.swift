@@ -40,6 +40,12 @@ public struct LabeledImages: Sendable {
         return pixels[(i * pixelsPerImage)..<((i + 1) * pixelsPerImage)]
     }
 
+    /// The images from index `start` on (none when start >= count).
+    public func suffix(from start: Int) -> LabeledImages {
+        let first = max(0, min(start, count))
+        return LabeledImages(rows: rows, columns: columns, pixels: Array(pixels[(first * pixelsPerImage)...]), labels: Array(labels[first...]))
+    }
+
     /// The first n images (all of them when n >= count).
     public func prefix(_ n: Int) -> LabeledImages {
         let kept = max(0, min(n, count))

@@ -73,19 +73,27 @@ class Links(HTMLParser):
         if tag == "a": self.href = dict(attrs).get("href")
     def handle_data(self, data):
         if self.href and data.strip() == filename: self.found = self.href
-context = ssl.create_default_context(cafile=cert) if cert else None
-page_url = index.rstrip("/") + "/" + project + "/"
-with urllib.request.urlopen(page_url, context=context, timeout=120) as page:
-    links = Links(); links.feed(page.read().decode("utf-8", "replace"))
-if not links.found:
-    sys.exit("%s not listed on %s" % (filename, page_url))
-url = urllib.parse.urljoin(page_url, links.found).split("#")[0]
-with urllib.request.urlopen(url, context=context, timeout=600) as response, open(dest + ".part", "wb") as out:
-    while True:
-        block = response.read(1 << 20)
-        if not block: break
-        out.write(block)
-os.replace(dest + ".part", dest)
+def download():
+    context = ssl.create_default_context(cafile=cert) if cert else None
+    page_url = index.rstrip("/") + "/" + project + "/"
+    with urllib.request.urlopen(page_url, context=context, timeout=120) as page:
+        links = Links(); links.feed(page.read().decode("utf-8", "replace"))
+    if not links.found:
+        sys.exit("%s not listed on %s" % (filename, page_url))
+    url = urllib.parse.urljoin(page_url, links.found).split("#")[0]
+    with urllib.request.urlopen(url, context=context, timeout=600) as response, open(dest + ".part", "wb") as out:
+        while True:
+            block = response.read(1 << 20)
+            if not block: break
+            out.write(block)
+    os.replace(dest + ".part", dest)
+    return url
+# A network failure is one line for the user (no traceback): URLError and timeouts are OSErrors.
+try:
+    url = download()
+except (OSError, ValueError) as error:
+    sys.exit("cannot download %s from %s (no network, or set HM2BP_DATA_MIRROR to a local copy): %s"
+             % (filename, index, getattr(error, "reason", error)))
 print("downloaded", url)
 """#
 }

@@ -13,6 +13,9 @@ public struct Model: Sendable, Equatable {
 public struct Provenance: Codable, Sendable, Equatable {
     public var dataset: String
     public var seed: UInt64
+    /// How images become spike trains: `poisson` (docs/data.md; the test stream is seeded with
+    /// seed ^ 0x7E57...). nil in files written before it was recorded, which all used it.
+    public var encoder: String?
     /// Epochs completed.
     public var epochs: Int
     /// Training samples used per epoch (nil: the whole training set).
@@ -21,25 +24,32 @@ public struct Provenance: Codable, Sendable, Equatable {
     public var testAccuracyPerEpoch: [Double]
     /// Training accuracy (during the training pass) of each completed epoch, in [0, 1].
     public var trainAccuracyPerEpoch: [Double]
-    /// Index of the epoch whose weights these are (the best test accuracy so far), if any.
+    /// Index of the epoch whose weights these are (the best so far on the selection set), if any.
     public var checkpointEpoch: Int?
+    /// What chose that epoch: "validation" (images held out of the training set) or "test" (the
+    /// authors' protocol); nil in files written before it was recorded (test).
+    public var bestEpochSelection: String?
     /// Every training hyperparameter by name, so a run can be repeated exactly.
     public var hyperparameters: [String: Double]
     /// Producer, e.g. "hm2bp 0.1.0".
     public var createdBy: String
 
+    public static let poissonEncoder = "poisson"
+
     public init(
-        dataset: String, seed: UInt64, epochs: Int = 0, trainLimit: Int? = nil,
+        dataset: String, seed: UInt64, encoder: String? = Provenance.poissonEncoder, epochs: Int = 0, trainLimit: Int? = nil,
         testAccuracyPerEpoch: [Double] = [], trainAccuracyPerEpoch: [Double] = [],
-        checkpointEpoch: Int? = nil, hyperparameters: [String: Double] = [:], createdBy: String = "hm2bp"
+        checkpointEpoch: Int? = nil, bestEpochSelection: String? = nil, hyperparameters: [String: Double] = [:], createdBy: String = "hm2bp"
     ) {
         self.dataset = dataset
         self.seed = seed
+        self.encoder = encoder
         self.epochs = epochs
         self.trainLimit = trainLimit
         self.testAccuracyPerEpoch = testAccuracyPerEpoch
         self.trainAccuracyPerEpoch = trainAccuracyPerEpoch
         self.checkpointEpoch = checkpointEpoch
+        self.bestEpochSelection = bestEpochSelection
         self.hyperparameters = hyperparameters
         self.createdBy = createdBy
     }

@@ -1,5 +1,6 @@
 import SystemZlib
 import Foundation
+import StrictJSON
 
 /// Reads and writes the `.hm2bp` model file (layout: docs/model-format.md).
 ///
@@ -11,6 +12,10 @@ public enum ModelFile {
     public static let currentVersion: UInt32 = 1
     /// Larger headers are not produced by any writer; refuse them before reading.
     static let maximumHeaderBytes = 16 << 20
+    /// Thresholds, lateral inhibition and |weights| stay within these (docs/model-format.md), so
+    /// every later step (fixed-point scales, membrane sums) stays finite.
+    public static let minimumThreshold: Float = 1.0 / 1_048_576
+    public static let maximumMagnitude: Float = 1_048_576
 
     struct Header: Codable {
         struct Layer: Codable {
@@ -55,7 +60,7 @@ public enum ModelFile {
             throw fail("truncated: \(bytes.count) bytes is shorter than the smallest model file")
         }
         guard Array(bytes[0..<magic.count]) == magic else {
-            throw fail("not an hm2bp model file (bad magic; expected \"HM2BPMDL\")")
+            throw fail(FileKind.misnamed(bytes, expected: "an hm2bp model file (.hm2bp)", magic: "HM2BPMDL"))
         }
         let version = readLittleEndian(bytes, at: 8)
         guard version == currentVersion else {
@@ -74,29 +79,37 @@ public enum ModelFile {
         }
         let header: Header
         do {
-            header = try JSONDecoder().decode(Header.self, from: Data(bytes[16..<(16 + headerLength)]))
-        } catch {
-            throw fail("damaged header: \(error)")
+            header = try StrictJSON.decode(Header.self, from: Array(bytes[16..<(16 + headerLength)]))
+        } catch let error as JSONFieldError {
+            throw fail("header \(error)")
         }
         if let problem = header.constants.firstProblem() { throw fail("field constants: \(problem)") }
         guard !header.layers.isEmpty else { throw fail("field layers: a model needs at least one layer") }
+        if let encoder = header.provenance.encoder, encoder != Provenance.poissonEncoder {
+            throw fail("field provenance.encoder: '\(encoder)' is not an encoder this hm2bp knows (\(Provenance.poissonEncoder))")
+        }
         var expectedWeights = 0
         for (index, layer) in header.layers.enumerated() {
-            guard layer.inputs > 0, layer.outputs > 0, layer.inputs <= 1 << 24, layer.outputs <= 1 << 24 else {
-                throw fail("field layers[\(index)]: sizes \(layer.inputs)x\(layer.outputs) are invalid")
+            guard layer.inputs > 0, layer.outputs > 0, layer.inputs <= Network.maximumWidth, layer.outputs <= Network.maximumWidth else {
+                throw fail("field layers[\(index)]: sizes \(layer.inputs)x\(layer.outputs) are outside 1 ... 2^24")
             }
             if index > 0, layer.inputs != header.layers[index - 1].outputs {
                 throw fail("field layers[\(index)].inputs: \(layer.inputs) does not match the previous layer's \(header.layers[index - 1].outputs) outputs")
             }
-            guard layer.threshold.isFinite, layer.threshold > 0 else {
-                throw fail("field layers[\(index)].threshold: must be a positive number (got \(layer.threshold))")
+            guard layer.threshold.isFinite, layer.threshold >= minimumThreshold, layer.threshold <= maximumMagnitude else {
+                throw fail("field layers[\(index)].threshold: must be in 2^-20 ... 2^20 (got \(layer.threshold))")
             }
-            guard layer.lateralInhibition.isFinite, layer.lateralInhibition >= 0 else {
-                throw fail("field layers[\(index)].lateralInhibition: must be >= 0 (got \(layer.lateralInhibition))")
+            guard layer.lateralInhibition.isFinite, layer.lateralInhibition >= 0, layer.lateralInhibition <= maximumMagnitude else {
+                throw fail("field layers[\(index)].lateralInhibition: must be in 0 ... 2^20 (got \(layer.lateralInhibition))")
             }
             let (product, overflow) = layer.inputs.multipliedReportingOverflow(by: layer.outputs)
             guard !overflow, product <= bytes.count else { throw fail("field layers[\(index)]: more weights than the file holds") }
             expectedWeights += product
+            guard expectedWeights <= Network.maximumWeights else { throw fail("field layers: more than 2^28 weights in all") }
+        }
+        let neurons = header.layers[0].inputs + header.layers.reduce(0) { $0 + $1.outputs }
+        if let problem = NeuronConstants.neuronStepsProblem(timeSteps: header.constants.timeSteps, neurons: neurons) {
+            throw fail("field constants.timeSteps: \(problem)")
         }
         guard 16 + headerLength + expectedWeights * 4 + 4 == bytes.count else {
             throw fail("size mismatch: header declares \(expectedWeights) weights (\(16 + headerLength + expectedWeights * 4 + 4) bytes) but the file has \(bytes.count) bytes")
@@ -108,7 +121,9 @@ public enum ModelFile {
             var weights = [Float](repeating: 0, count: count)
             for k in 0..<count {
                 weights[k] = Float(bitPattern: readLittleEndian(bytes, at: offset + 4 * k))
-                guard weights[k].isFinite else { throw fail("layer \(index): weight \(k) is not a finite number") }
+                guard weights[k].isFinite, abs(weights[k]) <= maximumMagnitude else {
+                    throw fail("layer \(index): weight \(k) is \(weights[k]), outside -2^20 ... 2^20")
+                }
             }
             offset += 4 * count
             layers.append(DenseLayer(inputCount: spec.inputs, outputCount: spec.outputs, threshold: spec.threshold,
@@ -127,6 +142,23 @@ public enum ModelFile {
     /// Writes atomically: a temporary file beside the target, then a rename.
     public static func write(_ model: Model, to path: String) throws {
         try AtomicFile.write(Data(try encode(model)), to: path)
+    }
+}
+
+/// Names what a file is when it is not what a command expected: the three hm2bp kinds by magic.
+public enum FileKind {
+    static let known: [(magic: String, name: String, hint: String)] = [
+        ("HM2BPMDL", "an hm2bp model file (.hm2bp)", "commands that take a model: eval, compile, verify (first argument)"),
+        ("HM2BPIMG", "a compiled hm2bp image", "commands that take an image: inspect, emulate, golden, verify (second argument)"),
+        ("HM2BPCKP", "an hm2bp training checkpoint", "train --resume reads it; the model is the file without .checkpoint"),
+    ]
+
+    /// "not an X (bad magic)", or, when the bytes are another hm2bp kind, what it is and where it goes.
+    public static func misnamed(_ bytes: [UInt8], expected: String, magic: String) -> String {
+        for kind in known where kind.magic != magic && bytes.starts(with: Array(kind.magic.utf8)) {
+            return "this is \(kind.name), not \(expected); \(kind.hint)"
+        }
+        return "not \(expected) (bad magic; expected \"\(magic)\")"
     }
 }
 

@@ -17,12 +17,35 @@ public struct NeuronConstants: Codable, Sendable, Equatable {
         self.timeSteps = timeSteps
     }
 
-    /// Names the first constant that makes the LIF update meaningless, or nil when all are valid.
+    /// The largest T, time constant and refractory period a model may have (docs/model-format.md).
+    /// Every stage allocates per time step (spike rasters, traces, the emulator's step tables), so
+    /// T bounds memory: at 2^20 a sample's input raster and step index stay below a few hundred MB.
+    public static let maximumTimeSteps = 1 << 20
+    public static let maximumTau: Float = 65_536
+    public static let maximumRefractorySteps = 1 << 20
+    /// The most neuron-steps (T times all neurons, inputs included) a sample may take: traces
+    /// and per-step state scale with it (8-16 bytes each), so it bounds a run's memory at a few
+    /// GB whatever the file says. 784-800-10 at T = 400 uses 0.64 M of these 134 M.
+    public static let maximumNeuronSteps = 1 << 27
+
+    /// Why T times `neurons` exceeds `maximumNeuronSteps`, or nil.
+    public static func neuronStepsProblem(timeSteps: Int, neurons: Int) -> String? {
+        let (product, overflow) = timeSteps.multipliedReportingOverflow(by: neurons)
+        guard overflow || product > maximumNeuronSteps else { return nil }
+        return "timeSteps \(timeSteps) x \(neurons) neurons exceeds 2^27 = \(maximumNeuronSteps) neuron-steps per sample"
+    }
+
+    /// Names the first constant that makes the LIF update meaningless or unbounded, or nil when
+    /// all are valid (the ranges of docs/model-format.md).
     public func firstProblem() -> String? {
-        if !(tauM.isFinite && tauM >= 1) { return "tauM must be a finite number >= 1 (got \(tauM))" }
-        if !(tauS.isFinite && tauS >= 1) { return "tauS must be a finite number >= 1 (got \(tauS))" }
-        if refractorySteps < 0 { return "refractorySteps must be >= 0 (got \(refractorySteps))" }
-        if timeSteps < 2 { return "timeSteps must be >= 2 (got \(timeSteps))" }
+        if !(tauM.isFinite && tauM >= 1 && tauM <= Self.maximumTau) { return "tauM must be a number in 1 ... 65536 (got \(tauM))" }
+        if !(tauS.isFinite && tauS >= 1 && tauS <= Self.maximumTau) { return "tauS must be a number in 1 ... 65536 (got \(tauS))" }
+        if !(0...Self.maximumRefractorySteps).contains(refractorySteps) {
+            return "refractorySteps must be in 0 ... 2^20 = \(Self.maximumRefractorySteps) (got \(refractorySteps))"
+        }
+        if !(2...Self.maximumTimeSteps).contains(timeSteps) {
+            return "timeSteps must be in 2 ... 2^20 = \(Self.maximumTimeSteps) (got \(timeSteps))"
+        }
         return nil
     }
 }

@@ -39,9 +39,23 @@ public enum GoldenWriter {
     }
 
     /// `imageBytes` are the image file's bytes (hashed into the manifest), `emulator` runs them.
-    public static func write(imageBytes: [UInt8], emulator: Emulator, data: EncodedDataset, count: Int, to directory: String) throws -> Int {
+    /// The set is written as a whole into a temporary folder and renamed over `target`, so an
+    /// interrupted run leaves the previous set intact, never a mix of old and new files.
+    public static func write(imageBytes: [UInt8], emulator: Emulator, data: EncodedDataset, count: Int, to target: String) throws -> Int {
+        try DatasetEmulation.requireCompatible(emulator.image, data)
+        let folder = try AtomicDirectory(target)
+        do {
+            let written = try write(imageBytes: imageBytes, emulator: emulator, data: data, count: count, into: folder.staging)
+            try folder.commit()
+            return written
+        } catch {
+            folder.discard()
+            throw error
+        }
+    }
+
+    private static func write(imageBytes: [UInt8], emulator: Emulator, data: EncodedDataset, count: Int, into directory: String) throws -> Int {
         let image = emulator.image
-        try DatasetEmulation.requireCompatible(image, data)
         var samples: [SampleInfo] = []
         for i in 0..<min(count, data.images.count) {
             let input = data.input(i)

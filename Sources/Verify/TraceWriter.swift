@@ -63,8 +63,8 @@ public enum TraceWriter {
             }
             let label = Int(data.images.labels[i])
             let title = "sample \(i): label \(label), prediction \(result.prediction) - \(image.metadata.architecture) on \(image.target.name)"
-            let panels = [("input", input)] + spikes.enumerated().map { ("layer \($0.offset)", $0.element) }
-            try put("raster.svg", Data(RasterPicture.svg(title: title, panels: panels).utf8))
+            try put("raster.svg", Data(picture(title: title, image: image, input: input, spikes: spikes, states: states, label: label,
+                                               prediction: result.prediction).utf8))
             pictures.append(folder + "/raster.svg")
             samples.append(SampleInfo(index: i, label: label, prediction: result.prediction, outputCounts: result.outputCounts,
                                       directory: name, files: files))
@@ -77,6 +77,26 @@ public enum TraceWriter {
                                 layers: layers, samples: samples)
         try AtomicFile.write(try JSON.encode(manifest), to: directory + "/trace.json")
         return pictures
+    }
+
+    /// The raster picture: "hidden 1 ..." and "output" panels, class numbers on a small output
+    /// layer with the label and the prediction marked, and the output membrane over time.
+    static func picture(title: String, image: NeuroImage, input: SpikeRaster, spikes: [SpikeRaster], states: [LayerStates],
+                        label: Int, prediction: Int) -> String {
+        let last = spikes.count - 1
+        var panels = [RasterPicture.Panel(name: "input", raster: input)]
+        for (l, raster) in spikes.enumerated() {
+            var panel = RasterPicture.Panel(name: l == last ? "output" : "hidden \(l + 1)", raster: raster)
+            if l == last, raster.neuronCount <= 32 {
+                panel.rowLabels = (0..<raster.neuronCount).map { "class \($0)" }
+                panel.marks = [(label, "#2ca02c", "label \(label)"), (prediction, "#d62728", "prediction \(prediction)")]
+            }
+            panels.append(panel)
+        }
+        let output = image.layers[last], membrane = states[last].membrane
+        let thresholds = output.thresholds.map { Double(max($0, 1)) }
+        let relative = membrane.indices.map { Double(membrane[$0]) / thresholds[$0 % output.neuronCount] }
+        return RasterPicture.svg(title: title, panels: panels, membrane: RasterPicture.MembranePlot(neurons: output.neuronCount, values: relative))
     }
 
     /// "t,neuron" per spike, in time order.

@@ -1,4 +1,5 @@
 import Foundation
+import StrictJSON
 
 /// The limits `hm2bp verify` enforces. Each is optional; flags override a checked-in JSON file
 /// with the same keys (docs/emulator.md), e.g. `{"maxAccuracyDrop": 0.5, "minAgreement": 97}`.
@@ -20,18 +21,38 @@ public struct VerifyLimits: Codable, Sendable, Equatable {
     /// Reads a limits file; unknown keys are an error so a typo cannot silently disable a limit.
     public static func read(path: String) throws -> VerifyLimits {
         guard let data = FileManager.default.contents(atPath: path) else { throw VerifyError("\(path): cannot read the limits file") }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw VerifyError("\(path): not a JSON object")
+        // JSONSerialization refuses numbers beyond Double (1e400); StrictJSON below names those.
+        if let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] {
+            let known = Set(["maxAccuracyDrop", "minAgreement", "maxFiringCountError"])
+            if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+                throw VerifyError("\(path): unknown limit '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
+            }
         }
-        let known = Set(["maxAccuracyDrop", "minAgreement", "maxFiringCountError"])
-        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
-            throw VerifyError("\(path): unknown limit '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
-        }
+        let limits: VerifyLimits
         do {
-            return try JSONDecoder().decode(VerifyLimits.self, from: data)
-        } catch {
-            throw VerifyError("\(path): every limit must be a number (\(error))")
+            limits = try StrictJSON.decode(VerifyLimits.self, from: Array(data))
+        } catch let error as JSONFieldError {
+            throw VerifyError("\(path): \(error)")
         }
+        if let problem = limits.firstProblem() { throw VerifyError("\(path): field \(problem.key): \(problem.reason)") }
+        return limits
+    }
+
+    /// The first limit that is not a finite number in its range (NaN would disable a gate).
+    public func firstProblem() -> (key: String, reason: String)? {
+        let checks: [(String, Double?, ClosedRange<Double>, String)] = [
+            ("maxAccuracyDrop", maxAccuracyDrop, 0...100, "percentage points"),
+            ("minAgreement", minAgreement, 0...100, "percent"),
+            ("maxFiringCountError", maxFiringCountError, 0...Double.greatestFiniteMagnitude, "(a ratio)"),
+        ]
+        for (key, value, range, unit) in checks {
+            guard let value else { continue }
+            if !(value.isFinite && range.contains(value)) {
+                let shown = range.upperBound == .greatestFiniteMagnitude ? ">= 0" : "in \(Int(range.lowerBound)) ... \(Int(range.upperBound))"
+                return (key, "must be a finite number \(shown) \(unit) (got \(value))")
+            }
+        }
+        return nil
     }
 
     /// `other`'s limits where set, else these.

@@ -26,7 +26,8 @@ enum TrainBenchmark {
         var trainer: Trainer?
         for round in 1...rounds {
             command.append(try commandSamplesPerSecond(samples: samples))
-            let t = try Trainer(options: .init(architecture: [784, 800, 10], constants: constants, epochs: 1, seed: 1, dataset: "mnist"),
+            let t = try Trainer(options: .init(architecture: [784, 800, 10], constants: constants, epochs: 1, seed: 1, dataset: "mnist",
+                                                   selection: .test),
                                 train: train, test: test.prefix(10))
             var record: EpochRecord?
             _ = try t.run(progress: { _ in }, epochCompleted: { epoch, _ in record = epoch }, shouldStop: { false })
@@ -61,7 +62,7 @@ enum TrainBenchmark {
         let process = Process()
         process.executableURL = binary
         process.arguments = ["train", "--dataset", "mnist", "--arch", "784-800-10", "--epochs", "1", "--seed", "1",
-                             "--train-limit", String(samples), "--test-limit", "10", "-o", model]
+                             "--train-limit", String(samples), "--test-limit", "10", "--select-best-on", "test", "-o", model]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -11,12 +11,18 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Fetch MNIST if missing, train 784-800-10 briefly with HM2-BP, compile it for the emulator, emulate and verify.")
 
-    @Option(help: "Folder for the demo's files.") var directory: String = "hm2bp-demo"
-    @Option(help: "Training images (the first N of MNIST's 60,000).") var trainLimit: Int = 10000
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Folder for the demo's files.", valueName: "dir")) var output: String?
+    @Option(name: .customLong("directory"), help: .private) var deprecatedDirectory: String?
+    @Option(parsing: .unconditional, help: "Training images (the first N of MNIST's 60,000).") var trainLimit: Int = 10000
+    @Option(name: .customLong("data-dir"), help: ArgumentHelp("Data directory (default: $HM2BP_DATA_DIR, else ~/.cache/hm2bp/data).", valueName: "dir"))
+    var dataDirectory: String?
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)
-        let store = DataStore()
+        let directory = DeprecatedFlag.merge(output, deprecatedDirectory, oldName: "--directory", newName: "-o/--output") ?? "hm2bp-demo"
+        try OptionCheck.output(directory, flag: "-o", inputs: [])
+        try OptionCheck.count(trainLimit, flag: "--train-limit")
+        let store = DataStore(directory: dataDirectory)
         print("1/4 data: MNIST in \(store.directory) (mirror: \(store.mirror ?? "none"))")
         _ = try store.fetch(.mnist) { print("    \($0)") }
         let train = try store.load(.mnist, split: .train, limit: trainLimit)
@@ -24,7 +30,9 @@ struct DemoCommand: ParsableCommand {
 
         let paths = TrainingPaths(model: directory + "/model.hm2bp")
         print("2/4 train: HM2-BP, 784-800-10, T=400, one epoch on \(train.count) images, test on \(test.count)")
-        let trainer = try Trainer(options: .init(architecture: [784, 800, 10], epochs: 1, seed: 1, dataset: "mnist"), train: train, test: test)
+        // One epoch leaves no epoch to choose, so nothing is held out for validation.
+        let trainer = try Trainer(options: .init(architecture: [784, 800, 10], epochs: 1, seed: 1, dataset: "mnist", selection: .test),
+                                  train: train, test: test)
         let display = ProgressDisplay()
         _ = try trainer.run(
             progress: { display.update($0) },
@@ -38,13 +46,15 @@ struct DemoCommand: ParsableCommand {
 
         let image = directory + "/model.emulator.img"
         print("3/4 compile: fixed point for the emulator target (8-bit weights, calibrated on 32 training images)")
-        let compile = try CompileCommand.parse([paths.model, "--target", "emulator", "-o", image])
+        var compileArguments = [paths.model, "--target", "emulator", "-o", image]
+        if let dataDirectory { compileArguments += ["--data-dir", dataDirectory] }
+        let compile = try CompileCommand.parse(compileArguments)
         try compile.run()
 
         print("4/4 emulate and verify: the integer image against the float model on the same 10,000 test spikes")
         let model = try ModelFile.read(path: paths.model)
-        let emulator = try ImageLoading.emulator(image)
-        let data = try ImageLoading.testSet(.mnist, limit: nil, timeSteps: model.network.constants.timeSteps, seed: model.provenance.seed)
+        let emulator = try ImageLoading.load(image).emulator
+        let data = try ImageLoading.testSet(.mnist, store: store, limit: nil, timeSteps: model.network.constants.timeSteps, seed: model.provenance.seed)
         let report = try Verification.run(network: model.network, emulator: emulator, on: data, limits: VerifyLimits(maxAccuracyDrop: 1))
         print(report.text)
         print(String(format: """
@@ -54,6 +64,6 @@ struct DemoCommand: ParsableCommand {
             agrees with the float model on %.2f%% of the digits. Files: %@. Next: `hm2bp train --epochs 3`, \
             `hm2bp compile --target hm2bp-nano`.
             """, train.count, report.floatAccuracy * 100, report.fixedAccuracy * 100, report.agreement * 100, directory))
-        if !report.passed { throw ExitCode.failure }
+        if !report.passed { throw ExitCode(ExitStatus.checkFailed.rawValue) }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Compiler
 import Emulator
 import Foundation
 import HM2BPTrain
@@ -10,48 +11,97 @@ struct EmulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "emulate",
         abstract: "Run a compiled image bit-accurately on test images: accuracy, spikes per layer, synaptic events.",
-        discussion: "--trace DIR writes spike trains, membrane traces and a raster picture for the first --samples images (docs/trace-format.md).")
+        discussion: "-o DIR writes spike trains, membrane traces and a raster picture for the first --trace-limit images (docs/trace-format.md).")
 
     @Argument(help: "The image file written by `hm2bp compile`.") var image: String
-    @Option(help: "Data set: mnist or fashion-mnist.") var dataset: DatasetName = .mnist
-    @Option(help: "Run only the first N test images.") var limit: Int?
-    @Option(help: "Seed of the test spike encoding (`hm2bp eval` uses the model's training seed).") var seed: UInt64 = 1
-    @Option(help: "Write traces of the first --samples images to this folder.") var trace: String?
-    @Option(help: "Images to trace with --trace.") var samples = 3
-    @Flag(help: "Print JSON instead of text.") var json = false
+    @OptionGroup var data: DataOptions
+    @Option(parsing: .unconditional, help: "Run only the first N test images.") var limit: Int?
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write traces to this folder.", valueName: "dir")) var output: String?
+    @Option(name: .customLong("trace-limit"), parsing: .unconditional, help: "Images to trace with -o (default 3).") var traceLimit: Int?
+    @Option(name: .customLong("trace"), help: .private) var deprecatedTrace: String?
+    @Option(name: .customLong("samples"), parsing: .unconditional, help: .private) var deprecatedSamples: Int?
+    @Flag(help: "Print JSON instead of text (docs/cli.md).") var json = false
+
+    struct Report: Encodable {
+        var image: String
+        var imageSHA256: String
+        var dataset: String
+        var seed: UInt64
+        var limit: Int?
+        var summary: EmulationSummary
+        var traces: String?
+
+        enum CodingKeys: String, CodingKey { case image, imageSHA256, dataset, seed, limit, traces }
+        func encode(to encoder: Encoder) throws {
+            try summary.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(image, forKey: .image)
+            try c.encode(imageSHA256, forKey: .imageSHA256)
+            try c.encode(dataset, forKey: .dataset)
+            try c.encode(seed, forKey: .seed)
+            try c.encode(limit, forKey: .limit)
+            try c.encode(traces, forKey: .traces)
+        }
+    }
 
     func run() throws {
-        let emulator = try ImageLoading.emulator(image)
-        let data = try ImageLoading.testSet(dataset, limit: limit, timeSteps: emulator.image.timeSteps, seed: seed)
-        let (summary, _) = try DatasetEmulation.run(emulator, on: data)
-        print(json ? try CommandOutput.json(summary) : summary.text)
-        if let trace {
-            let pictures = try TraceWriter.write(emulator, data: data, count: samples, to: trace)
-            if !json { print("wrote traces of \(pictures.count) samples to \(trace) (raster pictures: \(pictures.joined(separator: ", ")))") }
+        let traceFolder = DeprecatedFlag.merge(output, deprecatedTrace, oldName: "--trace", newName: "-o/--output")
+        let traced = DeprecatedFlag.merge(traceLimit, deprecatedSamples, oldName: "--samples", newName: "--trace-limit") ?? 3
+        try OptionCheck.count(limit, flag: "--limit")
+        try OptionCheck.count(traced, flag: "--trace-limit")
+        if let traceFolder { try OptionCheck.output(traceFolder, flag: "-o", inputs: [image]) }
+        let loaded = try ImageLoading.load(image)
+        let (dataset, seed) = try data.resolve(recorded: RecordedData(image: loaded.report, path: image))
+        let testSet = try ImageLoading.testSet(dataset, store: data.store, limit: limit, timeSteps: loaded.emulator.image.timeSteps, seed: seed)
+        let (summary, _) = try DatasetEmulation.run(loaded.emulator, on: testSet)
+        var pictures: [String] = []
+        if let traceFolder { pictures = try TraceWriter.write(loaded.emulator, data: testSet, count: traced, to: traceFolder) }
+        if json {
+            print(try CommandOutput.json(Report(image: image, imageSHA256: sha256Hex(loaded.bytes), dataset: dataset.rawValue, seed: seed,
+                                                limit: limit, summary: summary, traces: traceFolder)))
+        } else {
+            print("\(image) on \(summary.samples) \(dataset.rawValue) test images, seed \(seed)")
+            print(summary.text)
+            if let traceFolder { print("wrote traces of \(pictures.count) samples to \(traceFolder) (raster pictures: \(pictures.joined(separator: ", ")))") }
         }
     }
 }
 
-/// Loading shared by emulate, verify and golden: an unreadable or malformed image is an error
-/// naming the file.
+/// Loading shared by emulate, verify, golden and inspect: an unreadable or malformed image
+/// (its report included) is an error naming the file.
 enum ImageLoading {
+    struct Loaded {
+        var bytes: [UInt8]
+        var emulator: Emulator
+        var report: ImageReport
+    }
+
     static func bytes(_ path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("\(path): cannot read the image file (missing or unreadable)")
+            throw CLIError.badInput("\(path): cannot read the image file (missing or unreadable)")
         }
         return Array(data)
     }
 
-    static func emulator(_ path: String, bytes: [UInt8]? = nil) throws -> Emulator {
+    static func decode(_ path: String, bytes: [UInt8]) throws -> (image: NeuroImage, report: ImageReport) {
         do {
-            return Emulator(image: try ImageDecoder.decode(try bytes ?? self.bytes(path)))
+            let image = try ImageDecoder.decode(bytes)
+            return (image, try ImageReport.decode(image))
         } catch let error as ImageError {
-            throw ValidationError("\(path): \(error)")
+            throw CLIError.badInput("\(path): \(error)")
+        } catch let error as ImageReportError {
+            throw CLIError.badInput("\(path): \(error)")
         }
     }
 
-    static func testSet(_ dataset: DatasetName, limit: Int?, timeSteps: Int, seed: UInt64) throws -> EncodedDataset {
-        EncodedDataset(images: try DataStore().load(dataset, split: .test, limit: limit),
+    static func load(_ path: String) throws -> Loaded {
+        let bytes = try bytes(path)
+        let (image, report) = try decode(path, bytes: bytes)
+        return Loaded(bytes: bytes, emulator: Emulator(image: image), report: report)
+    }
+
+    static func testSet(_ dataset: DatasetName, store: DataStore, limit: Int?, timeSteps: Int, seed: UInt64) throws -> EncodedDataset {
+        EncodedDataset(images: try store.load(dataset, split: .test, limit: limit),
                        encoder: Evaluator.testEncoder(timeSteps: timeSteps, seed: seed))
     }
 }

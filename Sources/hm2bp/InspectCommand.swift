@@ -11,22 +11,25 @@ struct InspectCommand: ParsableCommand {
     @Argument(help: "The image file written by `hm2bp compile`.")
     var image: String
 
-    @Flag(name: .long, help: "Print the report as JSON.")
+    @Flag(name: .long, help: "Print the report as JSON (docs/cli.md).")
     var json = false
 
+    struct Report: Encodable {
+        var image: String
+        var summary: CompileSummary
+
+        enum CodingKeys: String, CodingKey { case image }
+        func encode(to encoder: Encoder) throws {
+            try summary.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(image, forKey: .image)
+        }
+    }
+
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: image) else {
-            throw ValidationError("\(image): cannot read the image file (missing or unreadable)")
-        }
-        let bytes = Array(data)
-        let decoded: NeuroImage
-        do {
-            decoded = try ImageDecoder.decode(bytes)
-        } catch let error as ImageError {
-            FileHandle.standardError.write(Data("\(image): \(error)\n".utf8))
-            throw ExitCode.failure
-        }
-        let summary = try CompileSummary(image: decoded, bytes: bytes)
-        print(json ? try CommandOutput.json(summary) : summary.text)
+        let bytes = try ImageLoading.bytes(image)
+        let decoded = try ImageLoading.decode(image, bytes: bytes)
+        let summary = try CompileSummary(image: decoded.image, bytes: bytes)
+        print(json ? try CommandOutput.json(Report(image: image, summary: summary)) : summary.text)
     }
 }

@@ -9,46 +9,80 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a fully connected spiking network with HM2-BP.",
         discussion: """
-            Writes the best model so far (by test accuracy) to OUTPUT after every epoch, the full
+            Writes the best model so far to OUTPUT after every epoch (best on validation images held
+            out from the end of the training set, or with --select-best-on test on the test set as
+            the HM2-BP authors did), the full
             training state to OUTPUT.checkpoint and one JSON line per epoch to OUTPUT.log.jsonl.
+            Refuses an existing OUTPUT unless --resume (continue it) or --force (start over).
             Ctrl-C stops between samples and leaves the last complete checkpoint intact.
+            With --resume, the architecture, T, seed, data set and hyperparameters come from the
+            checkpoint; giving a different value is an error (docs/cli.md).
             """)
 
-    @Option(help: "Data set: mnist or fashion-mnist.") var dataset: DatasetName = .mnist
-    @Option(help: "Layer widths, input to output.") var arch: String = "784-800-10"
-    @Option(help: "Epochs to train (in total, when resuming).") var epochs: Int = 1
-    @Option(help: "Use only the first N training images.") var trainLimit: Int?
-    @Option(help: "Evaluate on only the first N test images.") var testLimit: Int?
-    @Option(help: "Seed for weights, spike encoding and shuffling.") var seed: UInt64 = 1
-    @Option(help: "Time steps T per sample.") var timeSteps: Int = 400
-    @Option(name: .customLong("set"), help: "Override a hyperparameter, e.g. --set learningRate=0.0005 (repeatable).")
+    @Option(help: "Data set: mnist or fashion-mnist (default mnist; on --resume the checkpoint's).") var dataset: DatasetName?
+    @Option(help: "Layer widths, input to output; the last is the number of classes (default 784-800-10).") var arch: String?
+    @Option(parsing: .unconditional, help: "Epochs to train (in total, when resuming).") var epochs: Int = 1
+    @Option(parsing: .unconditional, help: "Use only the first N training images.") var trainLimit: Int?
+    @Option(parsing: .unconditional, help: "Evaluate on only the first N test images.") var testLimit: Int?
+    @Option(help: "Seed for weights, spike encoding and shuffling (default 1).") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Time steps T per sample, 2 ... 2^20 (default 400).") var timeSteps: Int?
+    @Option(name: .customLong("set"), help: "Override a hyperparameter, e.g. --set learningRate=0.0005 (repeatable; names and ranges: docs/cli.md).")
     var settings: [String] = []
     @Option(name: .shortAndLong, help: "Model file to write.") var output: String = "model.hm2bp"
+    @Option(name: .customLong("select-best-on"),
+            help: "What picks the best epoch: validation (1/12 of the training images, held out) or test (the authors' protocol).")
+    var selection: BestEpochSelection?
     @Flag(help: "Continue from OUTPUT.checkpoint.") var resume = false
+    @Flag(help: "Start over even if OUTPUT (or its checkpoint or log) exists.") var force = false
+    @Option(name: .customLong("data-dir"), help: ArgumentHelp("Data directory (default: $HM2BP_DATA_DIR, else ~/.cache/hm2bp/data).", valueName: "dir"))
+    var dataDirectory: String?
+    @Flag(help: "Print one JSON document at the end instead of text (progress stays on stderr; docs/cli.md).") var json = false
+
+    struct Report: Encodable {
+        var model: String
+        var checkpoint: String
+        var log: String
+        var dataset: String
+        var seed: UInt64
+        var timeSteps: Int
+        var architecture: String
+        var trainImages: Int
+        var validationImages: Int
+        var testImages: Int
+        var selection: String
+        var epochs: [EpochRecord]
+        var bestTestAccuracy: Double
+        var interrupted: Bool
+    }
 
     func run() throws {
         // One line per epoch, visible at once even when stdout is a file or a pipe.
         setvbuf(stdout, nil, _IOLBF, 0)
-        let architecture = try Network.parseArchitecture(arch)
-        var config = TrainingConfig()
-        for setting in settings { try config.apply(setting: setting) }
-        let constants = NeuronConstants(timeSteps: timeSteps)
-        if let problem = constants.firstProblem() { throw ValidationError("--time-steps: \(problem)") }
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        let store = DataStore()
-        let train = try store.load(dataset, split: .train, limit: trainLimit)
-        let test = try store.load(dataset, split: .test, limit: testLimit)
-        guard architecture[0] == train.pixelsPerImage else {
-            throw ValidationError("--arch starts with \(architecture[0]) inputs but \(dataset.rawValue) images have \(train.pixelsPerImage) pixels")
-        }
+        try OptionCheck.count(trainLimit, flag: "--train-limit")
+        try OptionCheck.count(testLimit, flag: "--test-limit")
+        try OptionCheck.output(output, flag: "-o", inputs: [])
         let paths = TrainingPaths(model: output)
         let resumed = resume ? try TrainingCheckpoint.read(path: paths.checkpoint) : nil
-        let trainer = try Trainer(
-            options: .init(architecture: architecture, constants: constants, config: config, epochs: epochs, seed: seed, dataset: dataset.rawValue),
-            train: train, test: test, resumeFrom: resumed)
+        if !resume, !force, let existing = [paths.model, paths.checkpoint, paths.log].first(where: { FileManager.default.fileExists(atPath: $0) }) {
+            throw CLIError.usage("\(existing) exists; use --resume to continue that run, --force to start over, or another -o")
+        }
+        let options = try trainingOptions(resuming: resumed)
+        let store = DataStore(directory: dataDirectory)
+        guard let datasetName = DatasetName(rawValue: options.dataset) else {
+            throw CLIError.badInput("\(paths.checkpoint): records data set '\(options.dataset)', which hm2bp cannot load")
+        }
+        let train = try store.load(datasetName, split: .train, limit: trainLimit ?? resumed?.current.provenance.trainLimit ?? resumed?.state.order.count)
+        let test = try store.load(datasetName, split: .test, limit: testLimit)
+        let trainer = try Trainer(options: options, train: train, test: test, resumeFrom: resumed)
         let display = ProgressDisplay()
-        print("training \(arch) on \(train.count) \(dataset.rawValue) images, testing on \(test.count), T=\(timeSteps), seed \(seed)"
-              + (resumed.map { ", resuming after epoch \($0.state.epochsCompleted)" } ?? ""))
+        let architecture = options.architecture.map(String.init).joined(separator: "-")
+        func say(_ line: String) { if !json { print(line) } }
+        let held = options.selection == .validation ? BestEpochSelection.validationCount(ofTrainingSet: train.count) : 0
+        say("training \(architecture) on \(train.count - held) \(options.dataset) images, testing on \(test.count), T=\(options.constants.timeSteps), seed \(options.seed)"
+            + (resumed.map { ", resuming after epoch \($0.state.epochsCompleted)" } ?? ""))
+        say(options.selection == .validation
+            ? "best epoch chosen on \(held) validation images held out from the end of the training set (--select-best-on test: the authors' protocol)"
+            : "best epoch chosen on the test set (the authors' protocol; --select-best-on validation holds out training images instead)")
         Interrupt.install()
         let outcome = try trainer.run(
             progress: { display.update($0) },
@@ -57,20 +91,47 @@ struct TrainCommand: ParsableCommand {
                 try ModelFile.write(checkpoint.best, to: paths.model)
                 try checkpoint.write(to: paths.checkpoint)
                 try TrainingLog.write(checkpoint.state.history, to: paths.log)
-                print(TrainingLog.summary(record, epochs: epochs))
+                say(TrainingLog.summary(record, epochs: options.epochs))
             },
             shouldStop: { Interrupt.requested })
+        var interrupted = false
         if case .interrupted(let completed) = outcome {
             display.finishLine()
-            print("interrupted: the last complete checkpoint (after epoch \(completed)) is intact; continue with --resume")
-            throw ExitCode(130)
+            Console.warning("interrupted: the last complete checkpoint (after epoch \(completed)) is intact; continue with --resume")
+            interrupted = true
         }
-        let best = trainer.checkpoint.state.bestTestAccuracy
-        print(String(format: "best test accuracy %.2f%%, model written to %@", best * 100, paths.model))
+        let state = trainer.checkpoint.state
+        if json {
+            print(try CommandOutput.json(Report(
+                model: paths.model, checkpoint: paths.checkpoint, log: paths.log, dataset: options.dataset, seed: options.seed,
+                timeSteps: options.constants.timeSteps, architecture: architecture, trainImages: train.count - held, validationImages: held,
+                testImages: test.count, selection: options.selection.rawValue,
+                epochs: state.history, bestTestAccuracy: max(0, state.bestTestAccuracy), interrupted: interrupted)))
+        } else if !interrupted, let best = state.history.last(where: \.best) {
+            let on = best.validationAccuracy.map { String(format: "validation %.2f%%, ", $0 * 100) } ?? ""
+            print(String(format: "best epoch %d (%@test %.2f%%), model written to %@", best.epoch + 1, on, best.testAccuracy * 100, paths.model))
+        }
+        if interrupted { throw ExitCode(ExitStatus.interrupted.rawValue) }
+    }
+
+    /// The run's options: the flags over the defaults, or, when resuming, over the checkpoint's
+    /// record (a flag that differs from the record is refused by `Trainer`).
+    func trainingOptions(resuming resumed: TrainingCheckpoint?) throws -> Trainer.Options {
+        let recorded = resumed?.current
+        let architecture = try arch.map(Network.parseArchitecture) ?? recorded?.network.architecture ?? [784, 800, 10]
+        var constants = recorded?.network.constants ?? NeuronConstants()
+        if let timeSteps { constants.timeSteps = timeSteps }
+        var config = resumed?.state.config ?? TrainingConfig()
+        for setting in settings { try config.apply(setting: setting) }
+        return Trainer.Options(
+            architecture: architecture, constants: constants, config: config, epochs: epochs,
+            seed: seed ?? recorded?.provenance.seed ?? 1, dataset: dataset?.rawValue ?? recorded?.provenance.dataset ?? DatasetName.mnist.rawValue,
+            selection: selection ?? resumed.map { $0.state.selection ?? .test } ?? .validation)
     }
 }
 
 extension DatasetName: ExpressibleByArgument {}
+extension BestEpochSelection: ExpressibleByArgument {}
 
 /// The files a training run writes next to the model.
 struct TrainingPaths {
@@ -89,8 +150,10 @@ enum TrainingLog {
     }
 
     static func summary(_ record: EpochRecord, epochs: Int) -> String {
-        String(format: "epoch %d/%d: train %.2f%%, test %.2f%%%@, lr %.6f, %.0f samples/s, %.1f s train + %.1f s test",
-               record.epoch + 1, epochs, record.trainAccuracy * 100, record.testAccuracy * 100, record.best ? " (best)" : "",
+        String(format: "epoch %d/%d: train %.2f%%, %@test %.2f%%%@, lr %.6f, %.0f samples/s, %.1f s train + %.1f s test",
+               record.epoch + 1, epochs, record.trainAccuracy * 100,
+               record.validationAccuracy.map { String(format: "validation %.2f%%, ", $0 * 100) } ?? "", record.testAccuracy * 100,
+               record.best ? " (best)" : "",
                record.learningRate, record.samplesPerSecond, record.trainSeconds, record.testSeconds)
     }
 }

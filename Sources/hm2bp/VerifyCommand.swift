@@ -13,35 +13,79 @@ struct VerifyCommand: ParsableCommand {
         Reports both accuracies, prediction agreement, per-layer firing-count error, and for the first sample whose \
         predictions differ the layer, neuron and step where spikes first diverge with both models' states there. \
         Limits come from flags or a JSON file (--limits) with the keys maxAccuracyDrop, minAgreement, maxFiringCountError; \
-        flags win. Exit status 1 when a limit is broken.
+        flags win. Exit status 1 when a limit is broken (docs/cli.md).
         """)
 
     @Argument(help: "The float model (.hm2bp) the image was compiled from.") var model: String
     @Argument(help: "The image file written by `hm2bp compile`.") var image: String
-    @Option(help: "Data set: mnist or fashion-mnist.") var dataset: DatasetName = .mnist
-    @Option(help: "Verify on only the first N test images.") var limit: Int?
-    @Option(help: "Seed of the test spike encoding (default: the model's training seed, as `hm2bp eval`).") var seed: UInt64?
-    @Option(help: "Largest allowed accuracy drop, float minus fixed point, in percentage points.") var maxAccuracyDrop: Double?
-    @Option(help: "Smallest allowed prediction agreement, in percent.") var minAgreement: Double?
-    @Option(help: "Largest allowed relative firing-count error of any layer.") var maxCountError: Double?
+    @OptionGroup var data: DataOptions
+    @Option(parsing: .unconditional, help: "Verify on only the first N test images.") var limit: Int?
+    @Option(parsing: .unconditional, help: "Largest allowed accuracy drop, float minus fixed point, in percentage points (0 ... 100).")
+    var maxAccuracyDrop: Double?
+    @Option(parsing: .unconditional, help: "Smallest allowed prediction agreement, in percent (0 ... 100).") var minAgreement: Double?
+    @Option(name: .customLong("max-firing-count-error"), parsing: .unconditional,
+            help: "Largest allowed relative firing-count error of any layer (>= 0).") var maxFiringCountError: Double?
+    @Option(name: .customLong("max-count-error"), parsing: .unconditional, help: .private) var deprecatedMaxCountError: Double?
     @Option(help: "A JSON file of limits (checked in next to the model, for CI).") var limits: String?
-    @Flag(help: "Print JSON instead of text.") var json = false
+    @Flag(help: "Print JSON instead of text (docs/cli.md).") var json = false
+
+    struct Output: Encodable {
+        var model: String
+        var modelSHA256: String
+        var image: String
+        var imageSHA256: String
+        var dataset: String
+        var seed: UInt64
+        var limit: Int?
+        var report: VerificationReport
+
+        enum CodingKeys: String, CodingKey {
+            case model, modelSHA256, image, imageSHA256, dataset, seed, limit, passed
+            case floatAccuracyPercent, fixedAccuracyPercent, agreementPercent
+        }
+        func encode(to encoder: Encoder) throws {
+            try report.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(model, forKey: .model)
+            try c.encode(modelSHA256, forKey: .modelSHA256)
+            try c.encode(image, forKey: .image)
+            try c.encode(imageSHA256, forKey: .imageSHA256)
+            try c.encode(dataset, forKey: .dataset)
+            try c.encode(seed, forKey: .seed)
+            try c.encode(limit, forKey: .limit)
+            try c.encode(report.passed, forKey: .passed)
+            try c.encode(report.floatAccuracy * 100, forKey: .floatAccuracyPercent)
+            try c.encode(report.fixedAccuracy * 100, forKey: .fixedAccuracyPercent)
+            try c.encode(report.agreement * 100, forKey: .agreementPercent)
+        }
+    }
 
     func run() throws {
-        guard let modelData = FileManager.default.contents(atPath: model) else {
-            throw ValidationError("\(model): cannot read the model file (missing or unreadable)")
-        }
-        let float = try ModelFile.decode(Array(modelData), path: model)
-        let imageBytes = try ImageLoading.bytes(image)
-        let emulator = try ImageLoading.emulator(image, bytes: imageBytes)
-        guard emulator.image.metadata.modelSHA256 == Digest.sha256(Array(modelData)) else {
-            throw ValidationError("\(image) was compiled from a different model than \(model) (the SHA-256 recorded in the image differs)")
-        }
-        let flags = VerifyLimits(maxAccuracyDrop: maxAccuracyDrop, minAgreement: minAgreement, maxFiringCountError: maxCountError)
+        try OptionCheck.count(limit, flag: "--limit")
+        let countError = DeprecatedFlag.merge(maxFiringCountError, deprecatedMaxCountError, oldName: "--max-count-error", newName: "--max-firing-count-error")
+        let flags = VerifyLimits(maxAccuracyDrop: maxAccuracyDrop, minAgreement: minAgreement, maxFiringCountError: countError)
+        if let problem = flags.firstProblem() { throw CLIError.usage("--\(Self.flagName(problem.key)) \(problem.reason)") }
         let chosen = try (limits.map { try VerifyLimits.read(path: $0) } ?? VerifyLimits()).overridden(by: flags)
-        let data = try ImageLoading.testSet(dataset, limit: limit, timeSteps: emulator.image.timeSteps, seed: seed ?? float.provenance.seed)
-        let report = try Verification.run(network: float.network, emulator: emulator, on: data, limits: chosen)
-        print(json ? try CommandOutput.json(report) : report.text)
-        if !report.passed { throw ExitCode.failure }
+        let (float, modelBytes) = try ModelLoading.load(model)
+        let loaded = try ImageLoading.load(image)
+        guard loaded.emulator.image.metadata.modelSHA256 == Digest.sha256(modelBytes) else {
+            throw CLIError.usage("\(image) was compiled from a different model than \(model) (the SHA-256 recorded in the image differs)")
+        }
+        let (dataset, seed) = try data.resolve(recorded: RecordedData(model: float, path: model))
+        let testSet = try ImageLoading.testSet(dataset, store: data.store, limit: limit, timeSteps: loaded.emulator.image.timeSteps, seed: seed)
+        let report = try Verification.run(network: float.network, emulator: loaded.emulator, on: testSet, limits: chosen)
+        if json {
+            print(try CommandOutput.json(Output(model: model, modelSHA256: sha256Hex(modelBytes), image: image, imageSHA256: sha256Hex(loaded.bytes),
+                                                dataset: dataset.rawValue, seed: seed, limit: limit, report: report)))
+        } else {
+            print("\(model) against \(image) on \(dataset.rawValue) test images, seed \(seed)")
+            print(report.text)
+        }
+        if !report.passed { throw ExitCode(ExitStatus.checkFailed.rawValue) }
+    }
+
+    /// maxAccuracyDrop -> max-accuracy-drop
+    static func flagName(_ key: String) -> String {
+        key.reduce("") { $0 + ($1.isUppercase ? "-" + $1.lowercased() : String($1)) }
     }
 }

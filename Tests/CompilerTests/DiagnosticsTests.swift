@@ -49,6 +49,22 @@ final class DiagnosticsTests: XCTestCase {
         XCTAssertTrue(cores.fixes.contains { $0.hasPrefix("reduce layer 0 to at most") }, "\(cores.fixes)")
     }
 
+    /// Issue 9 item 24: a model too big for a board is told the largest architecture of its shape
+    /// that fits (not "use target emulator"), and too many time steps mean retraining.
+    func testTooBigForABoardNamesTheLargestFittingArchitectureAndRetraining() throws {
+        let nano = try TestModels.target("hm2bp-nano")
+        let errors = try failure(TestModels.model([784, 1600, 10], constants: NeuronConstants(timeSteps: 2000)), nano)
+        let fixes = errors.flatMap(\.fixes)
+        let largest = try XCTUnwrap(fixes.first { $0.hasPrefix("the largest 784-H-...-10 that fits hm2bp-nano is 784-") }, "\(fixes)")
+        XCTAssertFalse(fixes.contains("use target emulator"), "\(fixes)")
+        XCTAssertTrue(fixes.contains { $0.contains("hm2bp train --time-steps 1024") }, "\(fixes)")
+        // The suggested architecture really fits, and one neuron more does not.
+        let width = Int(largest.split(separator: " ")[7].split(separator: "-")[1])!
+        XCTAssertEqual(ModelCompiler.largestFittingHiddenWidth(TestModels.model([784, 1600, 10]).network, target: nano.target, weightBits: 8), width)
+        XCTAssertTrue(ModelCompiler.fits(TestModels.model([784, width, 10]).network, target: nano.target, weightBits: 8))
+        XCTAssertFalse(ModelCompiler.fits(TestModels.model([784, width + 1, 10]).network, target: nano.target, weightBits: 8))
+    }
+
     func testFewerWeightBitsAreSuggestedWhenTheyFit() throws {
         // Memory-bound cores: 12500 x 64-bit entries hold 100000 8-bit weights (127 neurons of
         // fan-in 784 per core: 7 cores + 1) but 112500 7-bit ones (143 per core: 6 + 1).

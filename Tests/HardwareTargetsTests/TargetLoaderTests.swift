@@ -49,6 +49,29 @@ final class TargetLoaderTests: XCTestCase {
         }
     }
 
+    /// Issue 9 items 3 and 17: bounds built from unchecked fields trapped (weightBits 65 made the
+    /// range weightBits...64; stateBits -2^63 overflowed stateBits - 1); numbers that do not fit
+    /// their field were "not valid JSON" with no field named.
+    func testOutOfRangeAndUnrepresentableNumbersAreNamedNotTrapped() throws {
+        let original = try shippedText("hm2bp-nano")
+        let cases: [(String, String, String)] = [
+            ("\"weightBits\": 8", "\"weightBits\": 65", "core.weightBits"),
+            ("\"weightBits\": 8", "\"weightBits\": 1E2", "core.weightBits"),
+            ("\"weightBits\": 8", "\"weightBits\": 8.5", "core.weightBits"),
+            ("\"stateBits\": 24", "\"stateBits\": -9223372036854775808", "core.stateBits"),
+            ("\"stateBits\": 24", "\"stateBits\": 9223372036854775808", "core.stateBits"),
+            ("\"cores\": 8", "\"cores\": 1e400", "cores"),
+        ]
+        for (from, to, field) in cases {
+            XCTAssertTrue(original.contains(from), from)
+            XCTAssertThrowsError(try TargetLoader.decode(Array(original.replacingOccurrences(of: from, with: to).utf8), path: "t.json"), to) { error in
+                guard case .invalidField(_, let named, let reason)? = error as? TargetError else { return XCTFail("\(error)") }
+                XCTAssertEqual(named, field, "\(to): \(error)")
+                XCTAssertFalse(reason.contains("not valid JSON"), reason)
+            }
+        }
+    }
+
     func testBoardWithoutBoardSectionIsRejected() throws {
         var text = try shippedText("emulator")
         text = text.replacingOccurrences(of: "\"kind\": \"emulator\"", with: "\"kind\": \"board\"")
@@ -68,5 +91,51 @@ final class TargetLoaderTests: XCTestCase {
 
     private func shippedText(_ name: String) throws -> String {
         String(decoding: try TargetLoader.load(name).fileBytes, as: UTF8.self)
+    }
+}
+
+/// Property: a target file with any number replaced by a hostile one decodes into a target
+/// within docs/targets.md's ranges or fails naming the field; never a trap and never the
+/// unnamed "not valid JSON".
+final class TargetLoaderPropertyTests: XCTestCase {
+    static let hostile: [String] = ["0", "-1", "1", "2", "8", "9", "64", "65", "1E2", "8.5", "-9223372036854775808", "9223372036854775807",
+                                    "9223372036854775808", "1e400", "4294967296", "1099511627777", "-0.0", "true", "null", "\"8\""]
+
+    func testHostileNumbersAreNamedOrInRange() throws {
+        let text = String(decoding: try TargetLoader.load("hm2bp-micro").fileBytes, as: UTF8.self)
+        let numbers = try NSRegularExpression(pattern: "(?<=: )-?[0-9][0-9.eE+-]*(?=\\s*[,}\\]\\n])").matches(in: text, range: NSRange(text.startIndex..., in: text))
+        XCTAssertGreaterThan(numbers.count, 15)
+        var state: UInt64 = 3
+        func next() -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) }
+        for _ in 0..<600 {
+            var mutated = text
+            var replaced: [String] = []
+            for match in numbers.shuffled(using: &SeededShuffle.shared).prefix(1 + next() % 2).sorted(by: { $0.range.location > $1.range.location }) {
+                let range = Range(match.range, in: mutated)!
+                let value = Self.hostile[next() % Self.hostile.count]
+                replaced.append("\(mutated[range]) -> \(value)")
+                mutated.replaceSubrange(range, with: value)
+            }
+            do {
+                let target = try TargetLoader.decode(Array(mutated.utf8), path: "t.json")
+                XCTAssertNil(TargetValidation.firstProblem(in: target))
+                XCTAssertTrue((2...8).contains(target.core.weightBits) && (8...32).contains(target.core.stateBits))
+            } catch let error as TargetError {
+                guard case .invalidField(let path, let field, let reason) = error else { return XCTFail("\(error)") }
+                XCTAssertEqual(path, "t.json")
+                XCTAssertNotEqual(field, "(document)", "\(replaced): \(reason)")
+                XCTAssertFalse(reason.contains("not valid JSON"), reason)
+            }
+        }
+    }
+}
+
+/// A seeded generator for `shuffled(using:)`, so every run tries the same cases.
+struct SeededShuffle: RandomNumberGenerator {
+    nonisolated(unsafe) static var shared = SeededShuffle()
+    var state: UInt64 = 0x5EED
+    mutating func next() -> UInt64 {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return state ^ (state >> 29)
     }
 }

@@ -59,4 +59,32 @@ final class OutputFileTests: XCTestCase {
         XCTAssertTrue(svg.hasPrefix("<svg") && svg.contains("<path d=\"M"), String(svg.prefix(200)))
         XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/trace.json"))
     }
+
+    /// Issue 9 item 23: the picture names the populations hidden/output, ticks the time axis,
+    /// names the output rows by class with the label and prediction marked, and plots the
+    /// output membrane (relative to the thresholds, which the traces hold).
+    func testThePictureHasTicksClassRowsAndTheOutputMembrane() throws {
+        let (image, _) = try VerifyFixtures.compile(VerifyFixtures.model())
+        let emulator = Emulator(image: image)
+        let data = VerifyFixtures.dataset(count: 1)
+        let directory = try VerifyFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let svg = try String(contentsOfFile: try TraceWriter.write(emulator, data: data, count: 1, to: directory)[0], encoding: .utf8)
+        let recorded = try emulator.run(data.input(0), recording: [.spikes, .states])
+        XCTAssertTrue(svg.contains(">output<") && svg.contains(">output membrane<"), svg)
+        XCTAssertFalse(svg.contains("layer 0"), "populations are named, not numbered")
+        if image.layers.count > 1 { XCTAssertTrue(svg.contains(">hidden 1<")) }
+        let outputs = image.layers.last!.neuronCount
+        for k in 0..<outputs { XCTAssertTrue(svg.contains(">class \(k)<"), "class \(k)") }
+        XCTAssertTrue(svg.contains("prediction \(recorded.prediction)"))
+        XCTAssertTrue(svg.contains("label \(data.images.labels[0])"))
+        XCTAssertEqual(RasterPicture.niceInterval(image.timeSteps) * 5 >= image.timeSteps, true)
+        XCTAssertTrue(svg.contains(">\(RasterPicture.niceInterval(image.timeSteps))</text>"), "a tick at the first interval")
+        XCTAssertTrue(svg.contains("stroke-dasharray"), "the threshold line")
+        XCTAssertEqual(svg.components(separatedBy: "fill=\"none\" stroke=\"#").count - 1, min(outputs, 10), "one membrane line per output")
+    }
+
+    func testTickIntervalsAreRound() {
+        XCTAssertEqual([1, 5, 10, 60, 400, 1000, 4096].map(RasterPicture.niceInterval), [1, 1, 2, 20, 100, 200, 1000])
+    }
 }

@@ -76,4 +76,30 @@ final class DataCommandTests: XCTestCase {
         XCTAssertTrue(output.contains("cifar"), output)
         XCTAssertTrue(output.contains("fashion-mnist"), output)
     }
+
+    /// Issue 9 items 20 and 22: --data-dir names the data directory on the command line (the
+    /// environment variable stays the default), --json reports what was found where.
+    func testDataDirFlagAndJSON() throws {
+        let dataDir = try temporaryDirectory()
+        let (status, output) = try hm2bp(["data", "fetch", "mnist", "--data-dir", dataDir, "--json"],
+                                         environment: ["HM2BP_DATA_MIRROR": mirror, "HM2BP_DATA_DIR": "/nonexistent-default"])
+        XCTAssertEqual(status, 0, output)
+        let json = String(output[output.firstIndex(of: "{")!...])
+        let report = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+        XCTAssertEqual(report["dataDirectory"] as? String, dataDir)
+        XCTAssertEqual(report["dataset"] as? String, "mnist")
+        XCTAssertEqual((report["files"] as? [String])?.count, 4)
+    }
+
+    /// Issue 9 item 18: without network (an index nobody listens on) and without a mirror, the
+    /// fetch fails with status 4 and one line naming what could not be downloaded, no traceback.
+    func testANetworkFailureIsOneLineAndAnEnvironmentError() throws {
+        let dataDir = try temporaryDirectory()
+        let (status, output) = try hm2bp(["data", "fetch", "mnist", "--data-dir", dataDir],
+                                         environment: ["HM2BP_DATA_MIRROR": "", "PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_CONFIG_FILE": "/dev/null"])
+        XCTAssertEqual(status, 4, output)
+        XCTAssertTrue(output.contains("hm2bp: error: fetching mnist failed"), output)
+        XCTAssertTrue(output.contains("cannot download"), output)
+        XCTAssertFalse(output.contains("Traceback"), output)
+    }
 }

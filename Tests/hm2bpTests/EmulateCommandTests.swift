@@ -41,7 +41,7 @@ final class EmulateCommandTests: XCTestCase {
     func testTraceWritesSpikesStatesAndARasterPicture() throws {
         let directory = try CommandRunner.temporaryDirectory(self)
         let (_, image) = try EmulatorCLIFixture.compiled(in: directory)
-        let run = try CommandRunner.run(["emulate", image, "--limit", "5", "--trace", "traces", "--samples", "2"], in: directory)
+        let run = try CommandRunner.run(["emulate", image, "--limit", "5", "-o", "traces", "--trace-limit", "2"], in: directory)
         XCTAssertEqual(run.status, 0, run.stderr)
         for file in ["trace.json", "sample-00000/raster.svg", "sample-00001/layer-1-spikes.csv", "sample-00001/layer-0-membrane.i64"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/traces/" + file), file)
@@ -59,5 +59,31 @@ final class EmulateCommandTests: XCTestCase {
         let missing = try CommandRunner.run(["emulate", "none.img"], in: directory)
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains("none.img"), missing.stderr)
+    }
+
+    /// Issue 9 items 12, 13, 20 and 22: an empty trace folder is refused (it wrote into /), counts
+    /// below 1 too; the old --trace/--samples still work with a warning; the JSON names the
+    /// image, its hash and the data it ran on (the seed the image records, not a fixed 1).
+    func testOutputCountsAliasesAndJSON() throws {
+        let directory = try CommandRunner.temporaryDirectory(self)
+        let (_, image) = try EmulatorCLIFixture.compiled(in: directory)
+        for arguments in [["--trace", ""], ["-o", ""], ["--limit", "0"], ["--limit", "-3"], ["-o", "t", "--trace-limit", "0"]] {
+            let run = try CommandRunner.run(["emulate", image] + arguments, in: directory)
+            XCTAssertEqual(run.status, 2, "\(arguments): \(run.stderr)")
+            XCTAssertTrue(run.stderr.hasPrefix("hm2bp: warning") || run.stderr.hasPrefix("hm2bp: error"), run.stderr)
+        }
+        let old = try CommandRunner.run(["emulate", image, "--limit", "2", "--trace", "old", "--samples", "1", "--json"], in: directory)
+        XCTAssertEqual(old.status, 0, old.stderr)
+        XCTAssertTrue(old.stderr.contains("--trace is deprecated") && old.stderr.contains("--samples is deprecated"), old.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/old/trace.json"))
+        let report = try JSONSerialization.jsonObject(with: Data(old.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(report["image"] as? String, image)
+        XCTAssertEqual((report["imageSHA256"] as? String)?.count, 64)
+        XCTAssertEqual(report["dataset"] as? String, "mnist")
+        XCTAssertEqual(report["seed"] as? Int, 1)
+        XCTAssertEqual(report["traces"] as? String, "old")
+        let seeded = try CommandRunner.run(["emulate", image, "--limit", "2", "--seed", "5"], in: directory)
+        XCTAssertEqual(seeded.status, 0, seeded.stderr)
+        XCTAssertTrue(seeded.stderr.contains("warning: --seed 5 differs from the seed the image"), seeded.stderr)
     }
 }

@@ -12,6 +12,8 @@ public struct EmitInput: Sendable {
     public var target: TargetLoader.LoadedTarget
     public var modelSHA256: [UInt8]
     public var createdBy: String
+    /// The model's data set, seed and encoder, recorded for the commands that run the image.
+    public var provenance: ImageProvenance? = nil
 }
 
 /// Cuts the quantized layers into the placed cores, attaches the tables and maps, and encodes
@@ -43,7 +45,7 @@ public struct EmitPass: CompilerPass {
             limits: .init(cores: target.cores, neurons: target.core.neurons, inputAxons: target.core.inputAxons,
                           synapseEntries: target.core.synapseMemory.entries, bitsPerEntry: target.core.synapseMemory.bitsPerEntry,
                           routingEntries: target.router.tableEntries),
-            quantization: input.quantized.map(\.report))
+            quantization: input.quantized.map(\.report), provenance: input.provenance)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let identity = TargetIdentity(name: target.name, kind: target.kind == .board ? .board : .emulator,

@@ -56,15 +56,28 @@ struct LayerQuantizer {
         let smallest = max(raw.min() ?? 0, layerFloor)
         let shift = forced ?? (0...target.core.maxWeightShift).reversed().first { fittingStep(shift: $0) <= smallest } ?? 0
         let floor = max(layerFloor, fittingStep(shift: shift))
-        return (raw.map { Float(max($0, floor)) }, shift, raw.filter { $0 < floor }.count)
+        // A step must stay a positive Float: a floor that rounds to 0 in Float (a threshold near
+        // 2^-20 with all-zero weights) would make every quantity divided by it infinite.
+        return (raw.map { max(Float(max($0, floor)), Float.leastNormalMagnitude) }, shift, raw.filter { $0 < floor }.count)
     }
 
     func threshold(step: Float, shift: Int) -> Int64 {
-        Int64((Double(layer.threshold) * Double(constants.tauS) * Double(1 << shift) / Double(step)).rounded())
+        Self.saturatingInt64(Double(layer.threshold) * Double(constants.tauS) * Double(1 << shift) / Double(step))
     }
 
     func lateral(step: Float, shift: Int) -> Int64 {
-        Int64((-Double(layer.lateralInhibition) * Double(1 << shift) / Double(step)).rounded())
+        Self.saturatingInt64(-Double(layer.lateralInhibition) * Double(1 << shift) / Double(step))
+    }
+
+    /// Rounds to Int64, saturating instead of trapping: the callers clamp to the register widths
+    /// anyway, and a step that underflowed in Float (tiny thresholds, all-zero weights) must give
+    /// a clamped register, not an infinity converted to an integer. NaN cannot arise from the
+    /// model format's ranges (steps are > 0); it maps to 0.
+    static func saturatingInt64(_ value: Double) -> Int64 {
+        if value.isNaN { return 0 }
+        if value >= 9.2e18 { return Int64.max }
+        if value <= -9.2e18 { return Int64.min }
+        return Int64(value.rounded())
     }
 
     func build(steps: [Float], shift: Int) -> (layer: FixedPointLayer, clipped: Int, squaredError: Double, maxError: Double) {

@@ -90,7 +90,7 @@ public struct QuantizePass: CompilerPass {
         }
         if network.constants.timeSteps > core.maxTimeSteps {
             diagnostics.report(Diagnostic(resource: "time steps", need: network.constants.timeSteps, limit: core.maxTimeSteps,
-                                          fixes: ["run with at most \(core.maxTimeSteps) time steps"]))
+                                          fixes: ["retrain with at most \(core.maxTimeSteps) time steps (hm2bp train --time-steps \(core.maxTimeSteps); T is fixed at training)"]))
         }
         if weightBits > core.weightBits {
             diagnostics.report(Diagnostic(resource: "weight bits", need: weightBits, limit: core.weightBits, fixes: ["use --weight-bits \(core.weightBits)"]))
