@@ -82,7 +82,7 @@ final class DataCommandTests: XCTestCase {
     func testDataDirFlagAndJSON() throws {
         let dataDir = try temporaryDirectory()
         let (status, output) = try hm2bp(["data", "fetch", "mnist", "--data-dir", dataDir, "--json"],
-                                         environment: ["HM2BP_DATA_MIRROR": mirror, "HM2BP_DATA_DIR": "/nonexistent-default"])
+                                         environment: ["HM2BP_DATA_MIRROR": try RealData.mnistRoot, "HM2BP_DATA_DIR": "/nonexistent-default"])
         XCTAssertEqual(status, 0, output)
         let json = String(output[output.firstIndex(of: "{")!...])
         let report = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
