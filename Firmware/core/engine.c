@@ -6,42 +6,7 @@
 
 static void count(uint32_t *counter, uint32_t n) { *counter = *counter > UINT32_MAX - n ? UINT32_MAX : *counter + n; }
 
-/* a * b, or UINT64_MAX when it overflows (the bound below only needs to know "too big"). */
-static uint64_t mul_sat(uint64_t a, uint64_t b) { return a != 0 && b > UINT64_MAX / a ? UINT64_MAX : a * b; }
-static uint64_t add_sat(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
-
-/* The most events one step can deliver to core `c`: every source of every router fires, each
- * through the entry that sends it most often to c (a source uses one entry). */
-static uint64_t deliveries_bound(const hb_image *image, uint32_t c) {
-    uint64_t total = 0;
-    for (uint32_t r = 0; r <= image->core_count; r++) {
-        const hb_table *table = r < image->core_count ? &image->routes[r] : &image->input_map;
-        const uint8_t *p = table->entries;
-        uint64_t most = 0;
-        for (uint32_t e = 0; e < table->entry_count; e++) {
-            uint32_t targets = hb_get16(p + 8), here = 0;
-            for (uint32_t t = 0; t < targets; t++) here += hb_get32(p + 10 + 8 * t) == c;
-            if (here > most) most = here;
-            p += 10u + 8u * targets;
-        }
-        uint64_t sources = table->source_count;
-        if (table->spike_budget != 0 && table->spike_budget < sources) sources = table->spike_budget;
-        total = add_sat(total, mul_sat(sources, most));
-    }
-    return total;
-}
-
 hb_status hb_engine_load(hb_engine *e, const hb_image *image) {
-    e->image = NULL;
-    for (uint32_t c = 0; c < image->core_count; c++) {
-        const hb_core *core = &image->cores[c];
-        const hb_layer *layer = &image->layers[core->layer];
-        uint64_t sum = mul_sat(deliveries_bound(image, c), (uint64_t)1 << (layer->weight_bits - 1));
-        uint64_t lateral = mul_sat(core->neuron_count, (uint64_t)1 << (layer->state_bits - 1));
-        if (add_sat(mul_sat(sum, (uint64_t)1 << layer->weight_shift), lateral) >= ((uint64_t)1 << 62)) {
-            return HB_IMG_EXCEEDS_BOARD;
-        }
-    }
     e->image = image;
     hb_engine_reset(e);
     return HB_OK;

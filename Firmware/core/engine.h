@@ -25,9 +25,8 @@ typedef struct hb_engine {
     uint32_t dropped[HB_MAX_CORES + 1];   /* budget drops per router; the last is the input map */
 } hb_engine;
 
-/* Binds a parsed image (which must outlive the engine's use of it) and resets the state.
- * Refuses with HB_IMG_EXCEEDS_BOARD an image whose worst-case drive could reach 2^62 (the
- * 64-bit accumulator's limit, docs/fixed-point.md section 3). */
+/* Binds a parsed image (which must outlive the engine's use of it) and resets the state. The
+ * parser has already refused images whose drive could leave the 64-bit sums (HB_IMG_EXCEEDS_BOARD). */
 hb_status hb_engine_load(hb_engine *e, const hb_image *image);
 
 /* Every state variable and counter to 0, step 0: the start of a sample. */

@@ -77,9 +77,6 @@ static hb_status parse_framing(const uint8_t *bytes, size_t length, frame *f, in
     if (length < HB_IMAGE_MIN_BYTES) return HB_IMG_TRUNCATED;
     if (memcmp(bytes, "HM2BPIMG", 8) != 0) return HB_IMG_BAD_MAGIC;
     if (hb_get32(bytes + 8) != 1u) return HB_IMG_UNSUPPORTED_VERSION;
-    uint8_t digest[32];
-    hb_sha256(bytes, length - 32u, digest);
-    if (memcmp(digest, bytes + length - 32u, 32) != 0) return HB_IMG_BAD_SHA256;
     if (hb_get32(bytes + 12) != 8u) return HB_IMG_BAD_SECTION_COUNT;
     reader body = {bytes + 16, (uint32_t)(length - 16u - 32u), 1};
     for (int s = 0; s < 8; s++) {
@@ -97,6 +94,11 @@ static hb_status parse_framing(const uint8_t *bytes, size_t length, frame *f, in
     }
     *section = -1;
     if (body.left != 0) return HB_IMG_TRAILING_BYTES;
+    /* The digest last: the section CRC32s (checked first, unlike the Swift decoder; the same
+     * files are accepted) name the damaged section of a corrupt download. */
+    uint8_t digest[32];
+    hb_sha256(bytes, length - 32u, digest);
+    if (memcmp(digest, bytes + length - 32u, 32) != 0) return HB_IMG_BAD_SHA256;
     return HB_OK;
 }
 
@@ -243,6 +245,46 @@ static hb_status check_cross_sections(hb_image *image) {
     return HB_OK;
 }
 
+/* a * b, or UINT64_MAX when it overflows (the bound below only needs to know "too big"). */
+static uint64_t mul_sat(uint64_t a, uint64_t b) { return a != 0 && b > UINT64_MAX / a ? UINT64_MAX : a * b; }
+static uint64_t add_sat(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+
+/* The most events one step can deliver to core `c`: every source of every router fires, each
+ * through the entry that sends it most often to c (a source uses one entry). */
+static uint64_t deliveries_bound(const hb_image *image, uint32_t c) {
+    uint64_t total = 0;
+    for (uint32_t r = 0; r <= image->core_count; r++) {
+        const hb_table *table = r < image->core_count ? &image->routes[r] : &image->input_map;
+        const uint8_t *p = table->entries;
+        uint64_t most = 0;
+        for (uint32_t e = 0; e < table->entry_count; e++) {
+            uint32_t targets = hb_get16(p + 8), here = 0;
+            for (uint32_t t = 0; t < targets; t++) here += hb_get32(p + 10 + 8 * t) == c;
+            if (here > most) most = here;
+            p += 10u + 8u * targets;
+        }
+        uint64_t sources = table->source_count;
+        if (table->spike_budget != 0 && table->spike_budget < sources) sources = table->spike_budget;
+        total = add_sat(total, mul_sat(sources, most));
+    }
+    return total;
+}
+
+/* docs/fixed-point.md section 3: the drive of any neuron in any step stays below 2^62, so the
+ * engine's 64-bit sums are exact. */
+static hb_status check_drive_bound(const hb_image *image) {
+    for (uint32_t c = 0; c < image->core_count; c++) {
+        const hb_core *core = &image->cores[c];
+        const hb_layer *layer = &image->layers[core->layer];
+        uint64_t sum = mul_sat(deliveries_bound(image, c), (uint64_t)1 << (layer->weight_bits - 1));
+        uint64_t lateral = mul_sat(core->neuron_count, (uint64_t)1 << (layer->state_bits - 1));
+        if (add_sat(mul_sat(sum, (uint64_t)1 << layer->weight_shift), lateral) >= ((uint64_t)1 << 62)) {
+            return HB_IMG_EXCEEDS_BOARD;
+        }
+    }
+    return HB_OK;
+}
+
 static hb_status check_board(const hb_image *image, const hb_profile *profile) {
     size_t name_length = strlen(profile->target_name);
     if (image->target_kind != 1 || image->target_name_length != name_length ||
@@ -342,6 +384,7 @@ static hb_status parse(hb_image *image, const uint8_t *bytes, size_t length, con
     if (image->output_count > HB_MAX_NEURONS) return HB_IMG_EXCEEDS_BOARD;
     *section = -1;
     s = check_cross_sections(image);
+    if (s == HB_OK) s = check_drive_bound(image);
     if (s != HB_OK) return s;
     return profile ? check_board(image, profile) : HB_OK;
 }

@@ -117,7 +117,6 @@ typedef struct hb_protocol {
     struct hb_store *store;
     struct hb_engine *engine;
     uint8_t configuration;            /* 0 = not configured, 1 = configured */
-    uint8_t dfu_alternate;            /* always 0: one alternate setting */
 
     /* vendor bulk: frame being received */
     uint8_t rx[HB_MAX_FRAME];

@@ -16,7 +16,6 @@ const char *hb_status_text(hb_status status) {
     case HB_CMD_STEP_OUT_OF_ORDER: return "run step out of order";
     case HB_CMD_REPLY_TOO_LARGE: return "reply too large: send fewer steps";
     case HB_CMD_RUN_INCOMPLETE: return "run incomplete";
-    case HB_CMD_BUSY: return "busy: a DFU download is in progress";
     case HB_IMG_TRUNCATED: return "image: truncated";
     case HB_IMG_BAD_MAGIC: return "image: bad magic";
     case HB_IMG_UNSUPPORTED_VERSION: return "image: unsupported format version";

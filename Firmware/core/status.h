@@ -23,7 +23,6 @@ typedef enum hb_status {
     HB_CMD_STEP_OUT_OF_ORDER = 0x0204,    /* RUN_STEPS firstStep is not the next step */
     HB_CMD_REPLY_TOO_LARGE = 0x0205,      /* the answer would exceed HB_MAX_PAYLOAD: send fewer steps */
     HB_CMD_RUN_INCOMPLETE = 0x0206,       /* RUN_RESULT before all T steps ran */
-    HB_CMD_BUSY = 0x0207,                 /* a DFU download is in progress */
 
     /* Image parser and validator (docs/image-format.md), one code per check. */
     HB_IMG_TRUNCATED = 0x0301,
@@ -52,7 +51,7 @@ typedef enum hb_status {
     HB_IMG_WRONG_USB_ID = 0x0321,         /* TRGT vendor:product is not this board's */
     HB_IMG_WRONG_PROTOCOL = 0x0322,       /* TRGT protocolVersion is not this board's */
     HB_IMG_TOO_LARGE = 0x0323,            /* more bytes than the board's maxImageBytes */
-    HB_IMG_EXCEEDS_BOARD = 0x0324,        /* more cores, layers, neurons or axons than the engine holds */
+    HB_IMG_EXCEEDS_BOARD = 0x0324,        /* more cores, layers or neurons than the engine holds, or a drive that could reach 2^62 */
 
     /* Image store (two slots over flash). */
     HB_STORE_NO_SESSION = 0x0401,         /* write or commit without begin */
