@@ -29,6 +29,12 @@ static hb_image image;
 static hb_engine engine;
 static uint8_t input_bitmap[(1u << 24) / 8u / 64u]; /* inputs up to 2^18: what a board's input map may hold */
 
+/* What the folder's samples exercised, for its `expect` file. */
+static struct activity {
+    uint64_t core_spikes[HB_MAX_CORES];
+    uint64_t drops, saturations, outputs;
+} seen;
+
 typedef struct spike_file {
     const uint8_t *at;       /* next step's record */
     const uint8_t *end;      /* the CRC32 */
@@ -153,13 +159,44 @@ static uint32_t run_sample(const char *dir, const golden_io *io, int sample, gol
                 say(io, line);
             }
             totals->spikes += expected;
+            seen.core_spikes[c] += expected;
             totals->steps++;
             f->at += 4u + 4u * expected;
         }
     }
+    for (uint32_t k = 0; k < image.output_count; k++) seen.outputs += engine.output_counts[k];
+    for (uint32_t k = 0; k < image.layer_count; k++) seen.saturations += engine.saturations[k];
+    for (uint32_t k = 0; k <= image.core_count; k++) seen.drops += engine.dropped[k];
     bad += compare_counters(io, sample, "outputCounts", engine.output_counts, image.output_count, index);
     bad += compare_counters(io, sample, "saturationsPerLayer", engine.saturations, image.layer_count, index);
     bad += compare_counters(io, sample, "droppedSpikesPerRouter", engine.dropped, image.core_count + 1u, index);
+    return bad;
+}
+
+/* DIR/expect (written by make-golden.sh) names what the case must exercise, so a case that
+ * silently stopped testing its feature (a silent network, no drops) fails: words "spikes"
+ * (every core spikes), "drops", "saturations", "lateral" (a layer with lateral inhibition). */
+static uint32_t check_expectations(const char *dir, const golden_io *io) {
+    char path[PATH_BYTES], line[PATH_BYTES + 128], words[256];
+    if (!path_join(path, dir, "expect")) return 1;
+    long n = io->read(io->context, path, (uint8_t *)words, sizeof words - 1);
+    if (n < 0) return 0;
+    words[n] = 0;
+    uint32_t bad = 0;
+    int lateral = 0;
+    for (uint32_t l = 0; l < image.layer_count; l++) lateral |= image.layers[l].lateral;
+    if (strstr(words, "spikes")) {
+        for (uint32_t c = 0; c < image.core_count; c++) bad += seen.core_spikes[c] == 0;
+        bad += seen.outputs == 0;
+    }
+    if (strstr(words, "drops")) bad += seen.drops == 0;
+    if (strstr(words, "saturations")) bad += seen.saturations == 0;
+    if (strstr(words, "lateral")) bad += !lateral;
+    snprintf(line, sizeof line, "golden %s: expected %s-> %s (drops %llu, saturations %llu, output spikes %llu)", dir, words,
+             bad ? "NOT EXERCISED" : "exercised", (unsigned long long)seen.drops, (unsigned long long)seen.saturations,
+             (unsigned long long)seen.outputs);
+    for (char *c = line; *c; c++) if (*c == '\n') *c = ' ';
+    say(io, line);
     return bad;
 }
 
@@ -200,11 +237,13 @@ int golden_run(const char *dir, const golden_io *io, golden_totals *totals) {
     }
     int samples = json_get(json_text, tokens, 0, "samples");
     uint32_t bad = 0;
+    memset(&seen, 0, sizeof seen);
     for (uint32_t k = 0; samples >= 0 && k < tokens[samples].size; k++) {
         bad += run_sample(dir, io, json_at(tokens, samples, k), totals);
         totals->samples++;
         totals->cores += image.core_count;
     }
+    bad += check_expectations(dir, io);
     totals->mismatches += bad;
     snprintf(line, sizeof line, "golden %s: %u samples x %u cores x %u steps, %s", dir,
              samples >= 0 ? tokens[samples].size : 0u, image.core_count, image.time_steps, bad ? "MISMATCH" : "all equal");
