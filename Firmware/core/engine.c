@@ -20,8 +20,9 @@ void hb_engine_reset(hb_engine *e) {
     memset(e->row_sum, 0, n * sizeof e->row_sum[0]);
     memset(e->refractory, 0, n);
     memset(e->fired, 0, n);
+    uint32_t outputs = e->image ? e->image->output_count : HB_MAX_NEURONS;
     memset(e->core_spikes, 0, sizeof e->core_spikes);
-    memset(e->output_counts, 0, sizeof e->output_counts);
+    memset(e->output_counts, 0, outputs * sizeof e->output_counts[0]);
     memset(e->saturations, 0, sizeof e->saturations);
     memset(e->dropped, 0, sizeof e->dropped);
 }
