@@ -77,8 +77,8 @@ static uint32_t compare_counters(const golden_io *io, int sample, const char *ke
     char line[200];
     int array = json_get(json_text, tokens, sample, key);
     if (array < 0 || tokens[array].type != JSON_ARRAY || tokens[array].size != count) {
-        snprintf(line, sizeof line, "sample %lld: %s has %u entries, expected %u", (long long)index, key,
-                 array < 0 ? 0u : tokens[array].size, count);
+        snprintf(line, sizeof line, "sample %ld: %s has %u entries, expected %u", (long)index, key,
+                 (unsigned)(array < 0 ? 0u : tokens[array].size), (unsigned)count);
         say(io, line);
         return 1;
     }
@@ -87,8 +87,8 @@ static uint32_t compare_counters(const golden_io *io, int sample, const char *ke
         int64_t expected = -1;
         if (!json_int(json_text, &tokens[json_at(tokens, array, k)], &expected) || expected != (int64_t)actual[k]) {
             if (bad++ < 3) {
-                snprintf(line, sizeof line, "sample %lld: %s[%u] = %u, golden %lld", (long long)index, key, k, actual[k],
-                         (long long)expected);
+                snprintf(line, sizeof line, "sample %ld: %s[%u] = %u, golden %ld", (long)index, key, (unsigned)k, (unsigned)actual[k],
+                         (long)expected);
                 say(io, line);
             }
         }
@@ -104,7 +104,7 @@ static uint32_t run_sample(const char *dir, const golden_io *io, int sample, gol
     int cores = json_get(json_text, tokens, sample, "cores");
     if (input < 0 || cores < 0 || tokens[cores].size != image.core_count ||
         !json_string(json_text, &tokens[input], name, sizeof name) || !path_join(path, dir, name)) {
-        snprintf(line, sizeof line, "sample %lld: golden.json names no input or not one file per core", (long long)index);
+        snprintf(line, sizeof line, "sample %ld: golden.json names no input or not one file per core", (long)index);
         say(io, line);
         return 1;
     }
@@ -113,8 +113,8 @@ static uint32_t run_sample(const char *dir, const golden_io *io, int sample, gol
     size_t used = 0;
     long n = io->read(io->context, path, spike_bytes, sizeof spike_bytes);
     if (n < 0 || !open_spikes(&in, spike_bytes, n) || in.neurons != image.input_count || in.steps < image.time_steps) {
-        snprintf(line, sizeof line, "%s: unreadable, damaged or not %u inputs x %u steps", path, image.input_count,
-                 image.time_steps);
+        snprintf(line, sizeof line, "%s: unreadable, damaged or not %u inputs x %u steps", path, (unsigned)image.input_count,
+                 (unsigned)image.time_steps);
         say(io, line);
         return 1;
     }
@@ -125,8 +125,8 @@ static uint32_t run_sample(const char *dir, const golden_io *io, int sample, gol
         n = io->read(io->context, path, spike_bytes + used, sizeof spike_bytes - used);
         if (n < 0 || !open_spikes(&core_files[c], spike_bytes + used, n) ||
             core_files[c].neurons != image.cores[c].neuron_count || core_files[c].steps != image.time_steps) {
-            snprintf(line, sizeof line, "%s: unreadable, damaged or not core %u's %u neurons x %u steps", path, c,
-                     image.cores[c].neuron_count, image.time_steps);
+            snprintf(line, sizeof line, "%s: unreadable, damaged or not core %u's %u neurons x %u steps", path, (unsigned)c,
+                     (unsigned)image.cores[c].neuron_count, (unsigned)image.time_steps);
             say(io, line);
             return 1;
         }
@@ -154,8 +154,8 @@ static uint32_t run_sample(const char *dir, const golden_io *io, int sample, gol
                 matched = neuron < core->neuron_count && engine.fired[core->state_offset + neuron];
             }
             if (!matched && bad++ < 5) {
-                snprintf(line, sizeof line, "sample %lld core %u step %u: %u spikes, golden %u", (long long)index, c, t,
-                         engine.core_spikes[c], expected);
+                snprintf(line, sizeof line, "sample %ld core %u step %u: %u spikes, golden %u", (long)index, (unsigned)c, (unsigned)t,
+                         (unsigned)engine.core_spikes[c], (unsigned)expected);
                 say(io, line);
             }
             totals->spikes += expected;
@@ -192,9 +192,9 @@ static uint32_t check_expectations(const char *dir, const golden_io *io) {
     if (strstr(words, "drops")) bad += seen.drops == 0;
     if (strstr(words, "saturations")) bad += seen.saturations == 0;
     if (strstr(words, "lateral")) bad += !lateral;
-    snprintf(line, sizeof line, "golden %s: expected %s-> %s (drops %llu, saturations %llu, output spikes %llu)", dir, words,
-             bad ? "NOT EXERCISED" : "exercised", (unsigned long long)seen.drops, (unsigned long long)seen.saturations,
-             (unsigned long long)seen.outputs);
+    snprintf(line, sizeof line, "golden %s: expected %s-> %s (drops %lu, saturations %lu, output spikes %lu)", dir, words,
+             bad ? "NOT EXERCISED" : "exercised", (unsigned long)seen.drops, (unsigned long)seen.saturations,
+             (unsigned long)seen.outputs);
     for (char *c = line; *c; c++) if (*c == '\n') *c = ' ';
     say(io, line);
     return bad;
@@ -246,7 +246,7 @@ int golden_run(const char *dir, const golden_io *io, golden_totals *totals) {
     bad += check_expectations(dir, io);
     totals->mismatches += bad;
     snprintf(line, sizeof line, "golden %s: %u samples x %u cores x %u steps, %s", dir,
-             samples >= 0 ? tokens[samples].size : 0u, image.core_count, image.time_steps, bad ? "MISMATCH" : "all equal");
+             (unsigned)(samples >= 0 ? tokens[samples].size : 0u), (unsigned)image.core_count, (unsigned)image.time_steps, bad ? "MISMATCH" : "all equal");
     say(io, line);
     return bad != 0;
 }

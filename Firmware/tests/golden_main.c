@@ -23,7 +23,7 @@ int main(int argc, char **argv) {
     golden_totals totals = {0, 0, 0, 0, 0};
     int failed = argc < 2;
     for (int i = 1; i < argc; i++) failed |= golden_run(argv[i], &io, &totals);
-    printf("golden: %u samples, %u core runs, %u core-steps, %llu spikes compared, %u mismatches\n", totals.samples,
-           totals.cores, totals.steps, (unsigned long long)totals.spikes, totals.mismatches);
+    printf("golden: %u samples, %u core runs, %u core-steps, %lu spikes compared, %u mismatches\n", (unsigned)totals.samples,
+           (unsigned)totals.cores, (unsigned)totals.steps, (unsigned long)totals.spikes, (unsigned)totals.mismatches);
     return failed || totals.mismatches ? 1 : 0;
 }
