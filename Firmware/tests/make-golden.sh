@@ -21,7 +21,7 @@ mkdir -p "$out"
 case_() {
     local name=$1 target=$2 model_file=$3 expect=$4
     local dir=$work/$name
-    "$hm2bp" compile "$model_file" --target "$target" -o "$work/$name.img" > "$work/$name.compile.txt" 2>&1
+    "$hm2bp" compile "$model_file" --target "$target" --calibration-samples 8 -o "$work/$name.img" > "$work/$name.compile.txt" 2>&1
     "$hm2bp" golden "$work/$name.img" -o "$dir" --samples "$samples" --seed 1 > /dev/null
     cp "$work/$name.img" "$dir/model.img"
     printf '%s\n' "$expect" > "$dir/expect"
@@ -38,6 +38,6 @@ case_ micro hm2bp-micro "$model" "spikes lateral"
 case_ tight-budget "$here/targets/fw-tight-budget.json" "$model" "spikes drops"
 case_ narrow-state "$here/targets/fw-narrow-state.json" "$model" "spikes saturations"
 # Two hidden layers: a small network trained here (a few seconds, seeded).
-"$hm2bp" train --arch 784-100-50-10 --epochs 3 --train-limit 2000 --test-limit 200 --time-steps 100 \
+"$hm2bp" train --arch 784-100-50-10 --epochs 2 --train-limit 600 --test-limit 100 --time-steps 100 \
     --seed 3 --set initScale=3 -o "$work/two-hidden.hm2bp" > "$work/train.txt" 2>&1
 case_ two-hidden hm2bp-nano "$work/two-hidden.hm2bp" "spikes"
