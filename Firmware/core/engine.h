@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "image.h"
-#include "limits.h"
+#include "engine_limits.h"
 #include "status.h"
 
 typedef struct hb_engine {
