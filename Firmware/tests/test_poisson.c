@@ -11,7 +11,9 @@ static void matches_the_data_doc_vector(void) {
     static const uint32_t step2[] = {233, 235, 236, 238, 241, 262, 266, 268, 273, 299, 355, 382, 410, 520, 547, 575, 655, 712, 738};
     static const uint32_t step3[] = {234, 235, 242, 267, 270, 271, 297, 328, 353, 382, 410, 438, 574, 629, 656, 682, 711, 740};
     uint8_t pixels[784];
-    FILE *f = fopen("tests/fixtures/mnist-t10k-image0.bin", "rb");
+    const char *fixture = "tests/fixtures/mnist-t10k-image0.bin"; /* make runs the tests in Firmware/ */
+    FILE *f = fopen(fixture, "rb");
+    if (!f) printf("    %s: cannot open (run the tests from Firmware/, as make does)\n", fixture);
     CHECK(f != NULL);
     if (!f) return;
     CHECK_EQ(fread(pixels, 1, sizeof pixels, f), 784);
