@@ -21,7 +21,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-if [ -z "${HM2BP_DATA_MIRROR:-}" ] && [ -d ../shared/data/mnist ]; then
+if [ -z "${HM2BP_DATA_MIRROR+set}" ] && [ -d ../shared/data/mnist ]; then
   export HM2BP_DATA_MIRROR="$(cd ../shared/data && pwd)"
 fi
 
