@@ -28,6 +28,7 @@ let package = Package(
         // System libraries (Debian -dev packages).
         .systemLibrary(name: "SystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
 
         // Ground floor: numerics and contracts.
         .target(
@@ -57,13 +58,15 @@ let package = Package(
             swiftSettings: checkedFastFlags),
         .target(name: "Emulator", dependencies: ["NeuroImage", "SpikeModel", "Kernels", "CKernels"], swiftSettings: hotLoopFlags),
         .target(name: "Verify", dependencies: ["SpikeModel", "SpikeData", "NeuroImage", "Emulator"], swiftSettings: checkedFastFlags),
+        // Load: the USB transport (libusb), the board protocol (docs/usb-protocol.md), flash and run.
+        .target(name: "Device", dependencies: ["CLibUSB", "SystemZlib", "HardwareTargets", "NeuroImage", "SpikeModel", "Emulator"], swiftSettings: checkedFastFlags),
 
         // Thin roof.
         .executableTarget(
             name: "hm2bp",
             dependencies: [
                 "SpikeModel", "SpikeData", "HM2BPTrain", "HardwareTargets", "NeuroImage", "Compiler",
-                "Emulator", "Verify",
+                "Emulator", "Verify", "Device",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -86,6 +89,7 @@ let package = Package(
         .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "Compiler", "Kernels"]),
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "Compiler", "Kernels"]),
         .testTarget(name: "hm2bpTests", dependencies: ["hm2bp"]),
+        .testTarget(name: "DeviceTests", dependencies: ["Device", "NeuroImage"]),
     ],
     // Swift 5 mode: the hot loops share raw buffers across Dispatch workers by design, which
     // Swift 6's strict sendability checking would reject without adding any safety here.
