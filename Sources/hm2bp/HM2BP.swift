@@ -15,5 +15,8 @@ struct HM2BP: ParsableCommand {
             VerifyCommand.self,
             GoldenCommand.self,
             DataCommand.self,
+            DevicesCommand.self,
+            FlashCommand.self,
+            RunCommand.self,
         ])
 }

@@ -26,6 +26,8 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Largest allowed relative firing-count error of any layer.") var maxCountError: Double?
     @Option(help: "A JSON file of limits (checked in next to the model, for CI).") var limits: String?
     @Flag(help: "Print JSON instead of text.") var json = false
+    @Flag(help: "Also run the samples on a board and compare it with the emulator spike for spike on every core (docs/loader.md).") var onDevice = false
+    @Option(help: "Serial number of the board for --on-device (see `hm2bp devices`).") var device: String?
 
     func run() throws {
         guard let modelData = FileManager.default.contents(atPath: model) else {
@@ -41,7 +43,8 @@ struct VerifyCommand: ParsableCommand {
         let chosen = try (limits.map { try VerifyLimits.read(path: $0) } ?? VerifyLimits()).overridden(by: flags)
         let data = try ImageLoading.testSet(dataset, limit: limit, timeSteps: emulator.image.timeSteps, seed: seed ?? float.provenance.seed)
         let report = try Verification.run(network: float.network, emulator: emulator, on: data, limits: chosen)
-        print(json ? try CommandOutput.json(report) : report.text)
-        if !report.passed { throw ExitCode.failure }
+        let board = onDevice ? try OnDeviceVerify.run(imagePath: image, imageBytes: imageBytes, emulator: emulator, data: data, serial: device, json: json) : nil
+        print(json ? try CommandOutput.json(OnDeviceVerify.Output(report: report, onDevice: board)) : report.text + (board.map { "\n" + $0.text } ?? ""))
+        if !report.passed || board?.passed == false { throw ExitCode.failure }
     }
 }
