@@ -17,7 +17,7 @@ typedef struct {
     const char *target;          /* board profile name, e.g. "hm2bp-nano" */
     const char *targets_dir;     /* folder holding <target>.json */
     const char *serial;          /* USB serial number string */
-    uint16_t firmware_version;   /* 0 = the firmware's own */
+    uint32_t firmware_version;   /* major << 16 | minor << 8 | patch; 0 = the firmware's own */
     uint16_t protocol_version;   /* 0 = the firmware's own */
 } vb_board_config;
 

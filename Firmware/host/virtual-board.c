@@ -37,8 +37,9 @@ typedef struct {
     long stall_bulk;        /* HM2BP_VB_STALL_BULK=N: stall the Nth bulk OUT transfer (first = 1) */
     int nak;                /* HM2BP_VB_NAK=bulk|all: bulk IN (or every transfer) never answers */
     long unplug_after;      /* HM2BP_VB_UNPLUG_AFTER=N: unplugged after N transfers (ENODEV) */
-    long short_reply;       /* HM2BP_VB_SHORT_REPLY=N: the Nth bulk IN transfer is cut short */
-    long corrupt_reply;     /* HM2BP_VB_CORRUPT_REPLY=N: one byte of the Nth bulk IN transfer flipped */
+    long short_reply;       /* HM2BP_VB_SHORT_REPLY=N: bulk IN transfers from the Nth on are cut short */
+    long corrupt_reply;     /* HM2BP_VB_CORRUPT_REPLY=N: one byte flipped in bulk IN transfers from the Nth on */
+    long reply_faults;      /* HM2BP_VB_REPLY_FAULTS=K: only K transfers get the fault above (0 = all) */
     int claimed;            /* HM2BP_VB_CLAIMED=1: another process holds the interfaces (EBUSY) */
     int permission_denied;  /* HM2BP_VB_PERMISSION=denied: the node is mode 0000, the command has no DAC override */
     int trace;              /* HM2BP_VB_TRACE=1: every ioctl on stderr */
@@ -128,6 +129,11 @@ static void finish(urb_entry *u, int status, int actual) {
     u->actual = actual;
 }
 
+/* Whether the reply-fault knob `from` (first faulty bulk IN transfer, 0 = off) hits transfer nth. */
+static int faulty(long from, long nth) {
+    return from > 0 && nth >= from && (knob.reply_faults == 0 || nth < from + knob.reply_faults);
+}
+
 /* Bulk IN: gathers packets until a short packet or a full buffer; NAK keeps the URB pending. */
 static void service_in(port *p, urb_entry *u) {
     struct usbdevfs_urb *urb = (struct usbdevfs_urb *)u->urb_data->data;
@@ -141,14 +147,13 @@ static void service_in(port *p, urb_entry *u) {
         if (n == VB_STALL) { finish(u, -EPIPE, u->in_filled); return; }
         if (n > room) { finish(u, -EOVERFLOW, u->in_filled); return; }
         if (n > 0) {
-            long nth = p->bulk_in_transfers;
-            if (knob.corrupt_reply == nth) packet[n / 2] ^= 0x5a;
-            if (knob.short_reply == nth && n > 1) n /= 2;
+            if (faulty(knob.corrupt_reply, p->bulk_in_transfers)) packet[n / 2] ^= 0x5a;
+            if (faulty(knob.short_reply, p->bulk_in_transfers) && n > 1) n /= 2;
             umockdev_ioctl_data_update(u->buffer_data, (gsize)u->in_filled, packet, n);
             u->in_filled += n;
         }
         if (n < e->max_packet || u->in_filled == urb->buffer_length) finish(u, 0, u->in_filled);
-        if (knob.short_reply == p->bulk_in_transfers && !u->done) finish(u, 0, u->in_filled);
+        if (faulty(knob.short_reply, p->bulk_in_transfers) && !u->done) finish(u, 0, u->in_filled);
     }
 }
 
@@ -163,7 +168,7 @@ static void unplug(port *p) {
     p->unplugged = 1;
     for (urb_entry *u = p->urbs; u; u = u->next)
         if (!u->done) finish(u, -ENODEV, 0);
-    fprintf(stderr, "virtual-board %s: unplugged after %ld transfers (scenario)\n", p->devnode, p->transfers);
+    fprintf(stderr, "virtual-board %s: unplugged after %ld transfers (scenario)\n", p->devnode, knob.unplug_after);
 }
 
 static void submit_control(port *p, urb_entry *u, struct usbdevfs_urb *urb) {
@@ -424,9 +429,14 @@ static void client_vanished(UMockdevIoctlBase *handler, UMockdevIoctlClient *cli
     g_mutex_unlock(&p->lock);
 }
 
+/* A knob's value (decimal, or hex with 0x); a value that is not a number stops the runner. */
 static long env_long(const char *name, long fallback) {
     const char *v = getenv(name);
-    return v && *v ? strtol(v, NULL, 10) : fallback;
+    if (!v || !*v) return fallback;
+    char *end;
+    long value = strtol(v, &end, 0);
+    if (*end) { fprintf(stderr, "virtual-board: %s=%s is not a number\n", name, v); exit(2); }
+    return value;
 }
 
 static void read_knobs(void) {
@@ -437,6 +447,7 @@ static void read_knobs(void) {
     knob.unplug_after = env_long("HM2BP_VB_UNPLUG_AFTER", 0);
     knob.short_reply = env_long("HM2BP_VB_SHORT_REPLY", 0);
     knob.corrupt_reply = env_long("HM2BP_VB_CORRUPT_REPLY", 0);
+    knob.reply_faults = env_long("HM2BP_VB_REPLY_FAULTS", 0);
     knob.claimed = env_long("HM2BP_VB_CLAIMED", 0) != 0;
     const char *perm = getenv("HM2BP_VB_PERMISSION");
     knob.permission_denied = perm && strcmp(perm, "denied") == 0;
@@ -451,9 +462,9 @@ static void usage(void) {
           "Runs COMMAND with N virtual hm2bp boards attached under umockdev (libusb sees them).\n"
           "Scenario knobs (environment): HM2BP_VB_STALL_BLOCK=N (stall DFU block N), HM2BP_VB_STALL_BULK=N\n"
           "(stall the Nth bulk OUT transfer), HM2BP_VB_NAK=bulk|all (never answer), HM2BP_VB_UNPLUG_AFTER=N\n"
-          "(unplug after N transfers), HM2BP_VB_SHORT_REPLY=N / HM2BP_VB_CORRUPT_REPLY=N (the Nth bulk IN\n"
-          "transfer cut short / one byte flipped), HM2BP_VB_CLAIMED=1 (interfaces busy), HM2BP_VB_PERMISSION=denied,\n"
-          "HM2BP_VB_FIRMWARE_VERSION=N, HM2BP_VB_PROTOCOL_VERSION=N, HM2BP_VB_TRACE=1.\n"
+          "(unplug after N transfers), HM2BP_VB_SHORT_REPLY=N / HM2BP_VB_CORRUPT_REPLY=N (bulk IN transfers from\n"
+          "the Nth on cut short / one byte flipped; HM2BP_VB_REPLY_FAULTS=K: only K of them), HM2BP_VB_CLAIMED=1 (interfaces busy), HM2BP_VB_PERMISSION=denied,\n"
+          "HM2BP_VB_FIRMWARE_VERSION=0xMMmmpp (INFO), HM2BP_VB_PROTOCOL_VERSION=N (GET_VERSION), HM2BP_VB_TRACE=1.\n"
           "Exit status: COMMAND's; 125 when the board saw a protocol violation; 126 when the runner could not start.\n",
           stderr);
 }
@@ -494,7 +505,7 @@ static int attach(UMockdevTestbed *testbed, int i, const vb_board_config *config
         "E: SUBSYSTEM=usb\nE: DEVTYPE=usb_device\nE: DRIVER=usb\n"
         "E: BUSNUM=001\nE: DEVNUM=%03d\nE: DEVNAME=/dev/bus/usb/001/%03d\n"
         "E: PRODUCT=%x/%x/%x\n"
-        "A: busnum=1\nA: devnum=%d\nA: speed=480\nA: bConfigurationValue=1\nA: bNumConfigurations=1\n"
+        "A: busnum=1\nA: devnum=%d\nA: speed=12\nA: bConfigurationValue=1\nA: bNumConfigurations=1\n"
         "A: idVendor=%04x\nA: idProduct=%04x\nA: serial=%s\n"
         "H: descriptors=",
         i + 1, devnum, devnum, devnum, vid, pid, bcd, devnum, vid, pid, config->serial);
@@ -557,7 +568,7 @@ int main(int argc, char **argv) {
         vb_board_config config = {
             .target = target, .targets_dir = targets_dir,
             .serial = b < given ? serial_list[b] : fallback,
-            .firmware_version = (uint16_t)knob.firmware_version,
+            .firmware_version = (uint32_t)knob.firmware_version,
             .protocol_version = (uint16_t)knob.protocol_version,
         };
         if (!attach(testbed, b, &config)) return EXIT_SETUP;
