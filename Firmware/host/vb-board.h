@@ -43,6 +43,9 @@ int vb_board_bulk_out(vb_board *board, uint8_t endpoint, const uint8_t *packet, 
  * nothing to send, or VB_STALL. */
 int vb_board_bulk_in(vb_board *board, uint8_t endpoint, uint8_t *packet, size_t capacity);
 
+/* The version knobs (0 = the firmware's own), changed between commands by a scenario. */
+void vb_board_set_versions(vb_board *board, uint32_t firmware_version, uint16_t protocol_version);
+
 /* CLEAR_FEATURE(ENDPOINT_HALT) on an endpoint, and a bus reset. */
 void vb_board_clear_halt(vb_board *board, uint8_t endpoint);
 void vb_board_reset(vb_board *board);

@@ -186,6 +186,11 @@ int vb_board_bulk_in(vb_board *b, uint8_t endpoint, uint8_t *packet, size_t capa
     return (int)n;
 }
 
+void vb_board_set_versions(vb_board *b, uint32_t firmware_version, uint16_t protocol_version) {
+    b->firmware_version_override = firmware_version;
+    b->protocol_version_override = protocol_version;
+}
+
 void vb_board_clear_halt(vb_board *b, uint8_t endpoint) {
     if (endpoint & 0x80) b->reply_pending = 0;
     hb_protocol_clear_halt(b->protocol, endpoint);

@@ -212,8 +212,10 @@ static void submit_bulk_out(port *p, urb_entry *u, struct usbdevfs_urb *urb, con
     const uint8_t *buffer = u->buffer_data ? u->buffer_data->data : NULL;
     p->bulk_out_transfers++;
     if (knob.stall_bulk == p->bulk_out_transfers) {
-        /* The firmware takes the packet, then halts: the host sees EPIPE on its next transfer. */
-        ((endpoint_info *)e)->halted = 1;
+        /* The firmware takes the packet, then halts both bulk endpoints: the host sees EPIPE on
+         * its next transfer (reading the reply) and must clear the halts. */
+        for (int i = 0; i < p->endpoint_count; i++)
+            if (p->endpoints[i].interface == e->interface) p->endpoints[i].halted = 1;
         finish(u, 0, urb->buffer_length);
         return;
     }
@@ -407,12 +409,35 @@ static gboolean handle_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *cl
     return TRUE;
 }
 
-/* A closed file descriptor: interfaces are released, leftover URBs dropped, and an unplugged
- * board comes back (the user plugged it in again), its image store intact. */
+/* A new open() of the node: the scenario is read again (environment, then the file named by
+ * HM2BP_VB_SCENARIO, so a test can change it between commands) and the counters restart, so
+ * "after N transfers" counts within one opening. */
+static void read_knobs(void);
+static void forget_client(port *p);
+static void client_connected(UMockdevIoctlBase *handler, UMockdevIoctlClient *client, gpointer user_data) {
+    (void)handler; (void)client;
+    port *p = user_data;
+    g_mutex_lock(&p->lock);
+    read_knobs();
+    vb_board_set_versions(p->board, (uint32_t)knob.firmware_version, (uint16_t)knob.protocol_version);
+    p->transfers = p->bulk_in_transfers = p->bulk_out_transfers = 0;
+    /* The tests open the node one command at a time; a new open also means the last client is
+     * gone (umockdev does not always tell), and an unplugged board has been plugged in again. */
+    forget_client(p);
+    g_mutex_unlock(&p->lock);
+}
+
 static void client_vanished(UMockdevIoctlBase *handler, UMockdevIoctlClient *client, gpointer user_data) {
     (void)handler; (void)client;
     port *p = user_data;
     g_mutex_lock(&p->lock);
+    forget_client(p);
+    g_mutex_unlock(&p->lock);
+}
+
+/* A closed file descriptor: interfaces are released, leftover URBs dropped, and an unplugged
+ * board comes back (the user plugged it in again), its image store intact. Lock held. */
+static void forget_client(port *p) {
     p->claimed = 0;
     while (p->urbs) {
         urb_entry *u = p->urbs;
@@ -426,30 +451,49 @@ static void client_vanished(UMockdevIoctlBase *handler, UMockdevIoctlClient *cli
         vb_board_reset(p->board);
     }
     for (int i = 0; i < p->endpoint_count; i++) p->endpoints[i].halted = 0;
-    g_mutex_unlock(&p->lock);
 }
 
-/* A knob's value (decimal, or hex with 0x); a value that is not a number stops the runner. */
+/* KEY=VALUE lines of the scenario file, which win over the environment. */
+static gchar **scenario;
+
+static const char *knob_value(const char *name) {
+    for (gchar **line = scenario; line && *line; line++) {
+        size_t n = strlen(name);
+        if (strncmp(*line, name, n) == 0 && (*line)[n] == '=') return *line + n + 1;
+    }
+    return getenv(name);
+}
+
+/* A knob's value (decimal, or hex with 0x); a value that is not a number is reported and ignored. */
 static long env_long(const char *name, long fallback) {
-    const char *v = getenv(name);
+    const char *v = knob_value(name);
     if (!v || !*v) return fallback;
     char *end;
     long value = strtol(v, &end, 0);
-    if (*end) { fprintf(stderr, "virtual-board: %s=%s is not a number\n", name, v); exit(2); }
+    if (*end) { fprintf(stderr, "virtual-board: %s=%s is not a number; ignored\n", name, v); return fallback; }
     return value;
 }
 
 static void read_knobs(void) {
+    g_strfreev(scenario);
+    scenario = NULL;
+    const char *file = getenv("HM2BP_VB_SCENARIO");
+    gchar *text = NULL;
+    if (file && *file && g_file_get_contents(file, &text, NULL, NULL)) {
+        scenario = g_strsplit(text, "\n", -1);
+        for (gchar **line = scenario; *line; line++) g_strstrip(*line);
+        g_free(text);
+    }
     knob.stall_block = env_long("HM2BP_VB_STALL_BLOCK", -1);
     knob.stall_bulk = env_long("HM2BP_VB_STALL_BULK", 0);
-    const char *nak = getenv("HM2BP_VB_NAK");
+    const char *nak = knob_value("HM2BP_VB_NAK");
     knob.nak = !nak || !*nak ? 0 : strcmp(nak, "all") == 0 ? 2 : 1;
     knob.unplug_after = env_long("HM2BP_VB_UNPLUG_AFTER", 0);
     knob.short_reply = env_long("HM2BP_VB_SHORT_REPLY", 0);
     knob.corrupt_reply = env_long("HM2BP_VB_CORRUPT_REPLY", 0);
     knob.reply_faults = env_long("HM2BP_VB_REPLY_FAULTS", 0);
     knob.claimed = env_long("HM2BP_VB_CLAIMED", 0) != 0;
-    const char *perm = getenv("HM2BP_VB_PERMISSION");
+    const char *perm = knob_value("HM2BP_VB_PERMISSION");
     knob.permission_denied = perm && strcmp(perm, "denied") == 0;
     knob.trace = env_long("HM2BP_VB_TRACE", 0) != 0;
     knob.firmware_version = env_long("HM2BP_VB_FIRMWARE_VERSION", 0);
@@ -465,6 +509,8 @@ static void usage(void) {
           "(unplug after N transfers), HM2BP_VB_SHORT_REPLY=N / HM2BP_VB_CORRUPT_REPLY=N (bulk IN transfers from\n"
           "the Nth on cut short / one byte flipped; HM2BP_VB_REPLY_FAULTS=K: only K of them), HM2BP_VB_CLAIMED=1 (interfaces busy), HM2BP_VB_PERMISSION=denied,\n"
           "HM2BP_VB_FIRMWARE_VERSION=0xMMmmpp (INFO), HM2BP_VB_PROTOCOL_VERSION=N (GET_VERSION), HM2BP_VB_TRACE=1.\n"
+          "HM2BP_VB_SCENARIO=FILE: KEY=VALUE lines read again at every open of the device, over the environment.\n"
+          "Counters (transfers, blocks) restart at every open.\n"
           "Exit status: COMMAND's; 125 when the board saw a protocol violation; 126 when the runner could not start.\n",
           stderr);
 }
@@ -492,6 +538,7 @@ static int attach(UMockdevTestbed *testbed, int i, const vb_board_config *config
 
     UMockdevIoctlBase *handler = umockdev_ioctl_base_new();
     g_signal_connect(handler, "handle-ioctl", G_CALLBACK(handle_ioctl), p);
+    g_signal_connect(handler, "client-connected", G_CALLBACK(client_connected), p);
     g_signal_connect(handler, "client-vanished", G_CALLBACK(client_vanished), p);
     GError *error = NULL;
     if (!umockdev_testbed_attach_ioctl(testbed, p->devnode, handler, &error)) {

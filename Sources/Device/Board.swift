@@ -16,12 +16,12 @@ public final class Board {
         client = BoardClient(transport, timeoutMilliseconds: timeoutMilliseconds)
         let range = try client.versionRange()
         guard range.contains(BoardClient.protocolVersion) else {
-            throw DeviceError.unsupportedFirmware(boardRange: range, firmware: "(not asked: no common protocol)", host: BoardClient.protocolVersion)
+            throw DeviceError.unsupportedFirmware(boardRange: range, firmware: nil, host: BoardClient.protocolVersion)
         }
         info = try client.info()
         guard info.firmwareVersion >= Board.minimumFirmware else {
-            throw DeviceError.unsupportedFirmware(boardRange: info.minProtocolVersion...info.protocolVersion, firmware: info.firmwareVersionText,
-                                                  host: BoardClient.protocolVersion)
+            throw DeviceError.firmwareTooOld(firmware: info.firmwareVersionText,
+                                             minimum: "\(Board.minimumFirmware >> 16).\((Board.minimumFirmware >> 8) & 0xFF).\(Board.minimumFirmware & 0xFF)")
         }
     }
 

@@ -76,7 +76,7 @@ public final class BoardClient {
                     throw DeviceError.badReply(during: command.name, problem: "reply of type 0x\(String(reply.type, radix: 16)) sequence \(reply.sequence), expected 0x\(String(command.rawValue | Frame.replyBit, radix: 16)) sequence \(sequence)")
                 }
                 if Int(reply.status) == ResultCode.unsupportedVersion, reply.payload.count == 4 {
-                    throw DeviceError.unsupportedFirmware(boardRange: Int(reply.payload.u16(at: 2))...Int(reply.payload.u16(at: 0)), firmware: "?",
+                    throw DeviceError.unsupportedFirmware(boardRange: Int(reply.payload.u16(at: 2))...Int(reply.payload.u16(at: 0)), firmware: nil,
                                                           host: BoardClient.protocolVersion)
                 }
                 guard reply.status == 0 else {

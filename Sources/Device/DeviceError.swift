@@ -16,7 +16,9 @@ public enum DeviceError: Error, Equatable, CustomStringConvertible {
     /// A reply that is cut short or fails its checks (magic, CRC32, length, sequence).
     case badReply(during: String, problem: String)
     /// Board and host share no protocol version, or the firmware is too old.
-    case unsupportedFirmware(boardRange: ClosedRange<Int>, firmware: String, host: Int)
+    case unsupportedFirmware(boardRange: ClosedRange<Int>, firmware: String?, host: Int)
+    /// The firmware is older than the oldest this host works with.
+    case firmwareTooOld(firmware: String, minimum: String)
     /// The image names another board (target name, USB identity or protocol version).
     case wrongTarget(image: String, board: String, detail: String)
     /// The image is larger than the board's image slot.
@@ -47,7 +49,7 @@ public enum DeviceError: Error, Equatable, CustomStringConvertible {
         case .timeout: return 8
         case .stall: return 9
         case .badReply: return 10
-        case .unsupportedFirmware: return 11
+        case .unsupportedFirmware, .firmwareTooOld: return 11
         case .wrongTarget: return 12
         case .imageTooLarge: return 13
         case .refused: return 14
@@ -81,7 +83,9 @@ public enum DeviceError: Error, Equatable, CustomStringConvertible {
             return "the board's reply to \(during) is broken: \(problem)"
         case let .unsupportedFirmware(range, firmware, host):
             let spoken = range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound) ... \(range.upperBound)"
-            return "the board (firmware \(firmware)) speaks USB protocol \(spoken); this hm2bp speaks \(host)"
+            return "the board\(firmware.map { " (firmware \($0))" } ?? "") speaks USB protocol \(spoken); this hm2bp speaks \(host)"
+        case let .firmwareTooOld(firmware, minimum):
+            return "the board runs firmware \(firmware); this hm2bp needs \(minimum) or newer"
         case let .wrongTarget(image, board, detail):
             return "the image was built for \(image), the board is \(board) (\(detail))"
         case let .imageTooLarge(bytes, capacity, target):
@@ -125,6 +129,8 @@ public enum DeviceError: Error, Equatable, CustomStringConvertible {
             return range.upperBound < host
                 ? "update the board's firmware (Firmware/README.md) to one that speaks protocol \(host)"
                 : "update hm2bp to a version that speaks protocol \(range.lowerBound) or newer"
+        case .firmwareTooOld(_, let minimum):
+            return "update the board's firmware to \(minimum) or newer (Firmware/README.md)"
         case .wrongTarget(_, let board, _):
             return "compile the model for this board: `hm2bp compile model.hm2bp --target \(board) -o model.img`, or attach the board the image was built for"
         case let .imageTooLarge(_, _, target):

@@ -49,7 +49,15 @@ public final class LibUSB {
             var handle: OpaquePointer?
             let opened = libusb_open(device, &handle)
             if opened == 0, let handle {
-                board.serial = LibUSB.string(handle, index: descriptor.iSerialNumber)
+                switch LibUSB.string(handle, index: descriptor.iSerialNumber) {
+                case .success(let serial): board.serial = serial
+                case .failure(let code):
+                    board.openError = code.code == Int32(LIBUSB_ERROR_TIMEOUT.rawValue)
+                        ? .timeout(during: "reading the serial number", milliseconds: 1000)
+                        : code.code == Int32(LIBUSB_ERROR_PIPE.rawValue) ? .stall(during: "reading the serial number", boardError: nil)
+                        : code.code == Int32(LIBUSB_ERROR_NO_DEVICE.rawValue) ? .disconnected(during: "reading the serial number")
+                        : .badReply(during: "reading the serial number", problem: LibUSB.errorName(code.code))
+                }
                 libusb_close(handle)
             } else {
                 board.openError = LibUSB.openError(opened, node: board.node)
@@ -87,12 +95,14 @@ public final class LibUSB {
         }
     }
 
-    /// An ASCII string descriptor, nil when the device has none or does not answer.
-    static func string(_ handle: OpaquePointer, index: UInt8) -> String? {
-        guard index != 0 else { return nil }
+    struct ErrorCode: Error { var code: Int32 }
+
+    /// An ASCII string descriptor, or the libusb error that kept it (a board always has a serial).
+    static func string(_ handle: OpaquePointer, index: UInt8) -> Result<String, ErrorCode> {
+        guard index != 0 else { return .failure(ErrorCode(code: Int32(LIBUSB_ERROR_NOT_FOUND.rawValue))) }
         var buffer = [UInt8](repeating: 0, count: 256)
         let length = libusb_get_string_descriptor_ascii(handle, index, &buffer, Int32(buffer.count))
-        guard length > 0 else { return nil }
-        return String(decoding: buffer[0..<Int(length)], as: UTF8.self)
+        guard length > 0 else { return .failure(ErrorCode(code: length == 0 ? Int32(LIBUSB_ERROR_NOT_FOUND.rawValue) : length)) }
+        return .success(String(decoding: buffer[0..<Int(length)], as: UTF8.self))
     }
 }

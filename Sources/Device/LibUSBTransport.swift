@@ -45,8 +45,7 @@ public final class LibUSBTransport: Transport {
         for interface in [vendorInterface, Int32(dfuInterface.number)] {
             let result = libusb_claim_interface(handle, interface)
             guard result == 0 else {
-                for done in claimed { libusb_release_interface(handle, done) }
-                libusb_close(handle)
+                // Every stored property is set, so deinit runs: it releases what was claimed and closes.
                 if result == Int32(LIBUSB_ERROR_BUSY.rawValue) { throw DeviceError.interfaceBusy(serial: attached.serial ?? attached.node) }
                 if result == Int32(LIBUSB_ERROR_NO_DEVICE.rawValue) { throw DeviceError.disconnected(during: "claiming the interfaces") }
                 if result == Int32(LIBUSB_ERROR_ACCESS.rawValue) { throw DeviceError.permissionDenied(node: attached.node) }
