@@ -60,6 +60,9 @@ let package = Package(
         .target(name: "Verify", dependencies: ["SpikeModel", "SpikeData", "NeuroImage", "Emulator"], swiftSettings: checkedFastFlags),
         // Load: the USB transport (libusb), the board protocol (docs/usb-protocol.md), flash and run.
         .target(name: "Device", dependencies: ["CLibUSB", "SystemZlib", "HardwareTargets", "NeuroImage", "SpikeModel", "Emulator"], swiftSettings: checkedFastFlags),
+        // The firmware's own C (Firmware/core + Firmware/host/vb-firmware.c) in-process, for fast tests of Device.
+        .target(name: "CVirtualBoard"),
+        .target(name: "InMemoryBoard", dependencies: ["CVirtualBoard", "Device"]),
 
         // Thin roof.
         .executableTarget(
@@ -89,7 +92,7 @@ let package = Package(
         .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "Compiler", "Kernels"]),
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "Compiler", "Kernels"]),
         .testTarget(name: "hm2bpTests", dependencies: ["hm2bp"]),
-        .testTarget(name: "DeviceTests", dependencies: ["Device", "NeuroImage"]),
+        .testTarget(name: "DeviceTests", dependencies: ["Device", "InMemoryBoard", "NeuroImage", "Compiler", "HardwareTargets", "SpikeModel", "Emulator", "Kernels"]),
     ],
     // Swift 5 mode: the hot loops share raw buffers across Dispatch workers by design, which
     // Swift 6's strict sendability checking would reject without adding any safety here.

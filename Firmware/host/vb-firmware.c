@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checksum.h"
-#include "engine.h"
-#include "flash_ram.h"
-#include "protocol.h"
-#include "store.h"
+#include "../core/checksum.h"
+#include "../core/engine.h"
+#include "../core/flash_ram.h"
+#include "../core/protocol.h"
+#include "../core/store.h"
 #include "vb-board.h"
 
 #define SECTOR_BYTES 4096u
