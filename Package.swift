@@ -17,6 +17,7 @@ let package = Package(
     products: [
         .executable(name: "hm2bp", targets: ["hm2bp"]),
         .executable(name: "hm2bp-bench", targets: ["hm2bp-bench"]),
+        .executable(name: "hm2bp-loader-bench", targets: ["hm2bp-loader-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -80,6 +81,8 @@ let package = Package(
                 "Compiler", "Emulator", "COpenBLAS",
             ],
             swiftSettings: hotLoopFlags),
+
+        .executableTarget(name: "hm2bp-loader-bench", dependencies: ["Device", "InMemoryBoard", "NeuroImage"], swiftSettings: checkedFastFlags),
 
         // Tests mirror the sources.
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
