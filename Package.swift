@@ -19,6 +19,7 @@ let package = Package(
     products: [
         .executable(name: "hm2bp", targets: ["hm2bp"]),
         .executable(name: "hm2bp-bench", targets: ["hm2bp-bench"]),
+        .executable(name: "hm2bp-loader-bench", targets: ["hm2bp-loader-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -30,6 +31,7 @@ let package = Package(
         // System libraries (Debian -dev packages).
         .systemLibrary(name: "SystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
 
         // Ground floor: numerics and contracts.
         // The C kernels: AVX-512 where the build machine has it, portable C elsewhere (chosen at
@@ -63,13 +65,18 @@ let package = Package(
             swiftSettings: checkedFastFlags),
         .target(name: "Emulator", dependencies: ["NeuroImage", "SpikeModel", "Kernels", "CKernels", "CKernelsPortable"], swiftSettings: hotLoopFlags),
         .target(name: "Verify", dependencies: ["SpikeModel", "SpikeData", "NeuroImage", "Emulator"], swiftSettings: checkedFastFlags),
+        // Load: the USB transport (libusb), the board protocol (docs/usb-protocol.md), flash and run.
+        .target(name: "Device", dependencies: ["CLibUSB", "SystemZlib", "HardwareTargets", "NeuroImage", "SpikeModel", "Emulator"], swiftSettings: checkedFastFlags),
+        // The firmware's own C (Firmware/core + Firmware/host/vb-firmware.c) in-process, for fast tests of Device.
+        .target(name: "CVirtualBoard"),
+        .target(name: "InMemoryBoard", dependencies: ["CVirtualBoard", "Device"]),
 
         // Thin roof.
         .executableTarget(
             name: "hm2bp",
             dependencies: [
                 "SpikeModel", "SpikeData", "HM2BPTrain", "HardwareTargets", "NeuroImage", "Compiler",
-                "Emulator", "Verify",
+                "Emulator", "Verify", "Device",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -80,6 +87,8 @@ let package = Package(
                 "Compiler", "Emulator", "COpenBLAS",
             ],
             swiftSettings: hotLoopFlags),
+
+        .executableTarget(name: "hm2bp-loader-bench", dependencies: ["Device", "InMemoryBoard", "NeuroImage"], swiftSettings: checkedFastFlags),
 
         // Tests mirror the sources. RealData finds real MNIST for them (mirror or fetch).
         .target(name: "RealData", dependencies: ["SpikeData", "SystemZlib"], path: "Tests/RealData"),
@@ -94,6 +103,7 @@ let package = Package(
         .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "Compiler", "Kernels"]),
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "Compiler", "Kernels"]),
         .testTarget(name: "hm2bpTests", dependencies: ["hm2bp", "RealData"]),
+        .testTarget(name: "DeviceTests", dependencies: ["Device", "InMemoryBoard", "NeuroImage", "Compiler", "HardwareTargets", "SpikeModel", "Emulator", "Kernels"]),
     ],
     // Swift 5 mode: the hot loops share raw buffers across Dispatch workers by design, which
     // Swift 6's strict sendability checking would reject without adding any safety here.

@@ -21,6 +21,9 @@ struct HM2BP: ParsableCommand {
             VerifyCommand.self,
             GoldenCommand.self,
             DataCommand.self,
+            DevicesCommand.self,
+            FlashCommand.self,
+            RunCommand.self,
         ])
 
     /// Errors become one line and the documented exit status (CommandLineSupport.swift).

@@ -28,6 +28,8 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .customLong("max-count-error"), parsing: .unconditional, help: .private) var deprecatedMaxCountError: Double?
     @Option(help: "A JSON file of limits (checked in next to the model, for CI).") var limits: String?
     @Flag(help: "Print JSON instead of text (docs/cli.md).") var json = false
+    @Flag(help: "Also run the samples on a board and compare it with the emulator spike for spike on every core (docs/loader.md).") var onDevice = false
+    @Option(help: "Serial number of the board for --on-device (see `hm2bp devices`).") var device: String?
 
     struct Output: Encodable {
         var model: String
@@ -74,14 +76,17 @@ struct VerifyCommand: ParsableCommand {
         let (dataset, seed) = try data.resolve(recorded: RecordedData(model: float, path: model))
         let testSet = try ImageLoading.testSet(dataset, store: data.store, limit: limit, timeSteps: loaded.emulator.image.timeSteps, seed: seed)
         let report = try Verification.run(network: float.network, emulator: loaded.emulator, on: testSet, limits: chosen)
+        let board = onDevice ? try OnDeviceVerify.run(imagePath: image, imageBytes: loaded.bytes, emulator: loaded.emulator, data: testSet,
+                                                      serial: device, json: json) : nil
         if json {
-            print(try CommandOutput.json(Output(model: model, modelSHA256: sha256Hex(modelBytes), image: image, imageSHA256: sha256Hex(loaded.bytes),
-                                                dataset: dataset.rawValue, seed: seed, limit: limit, report: report)))
+            let output = Output(model: model, modelSHA256: sha256Hex(modelBytes), image: image, imageSHA256: sha256Hex(loaded.bytes),
+                                dataset: dataset.rawValue, seed: seed, limit: limit, report: report)
+            print(try CommandOutput.json(OnDeviceVerify.Output(report: output, onDevice: board)))
         } else {
             print("\(model) against \(image) on \(dataset.rawValue) test images, seed \(seed)")
-            print(report.text)
+            print(report.text + (board.map { "\n" + $0.text } ?? ""))
         }
-        if !report.passed { throw ExitCode(ExitStatus.checkFailed.rawValue) }
+        if !report.passed || board?.passed == false { throw ExitCode(ExitStatus.checkFailed.rawValue) }
     }
 
     /// maxAccuracyDrop -> max-accuracy-drop
