@@ -28,6 +28,7 @@ let package = Package(
         // System libraries (Debian -dev packages).
         .systemLibrary(name: "SystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
 
         // Ground floor: numerics and contracts.
         .target(
@@ -56,6 +57,7 @@ let package = Package(
             dependencies: ["SpikeModel", "SpikeData", "HardwareTargets", "NeuroImage"],
             swiftSettings: checkedFastFlags),
         .target(name: "Emulator", dependencies: ["NeuroImage", "SpikeModel", "Kernels", "CKernels"], swiftSettings: hotLoopFlags),
+        .target(name: "NIR", dependencies: ["CHDF5", "SpikeModel", "HardwareTargets"], swiftSettings: checkedFastFlags),
         .target(name: "Verify", dependencies: ["SpikeModel", "SpikeData", "NeuroImage", "Emulator"], swiftSettings: checkedFastFlags),
 
         // Thin roof.
@@ -63,7 +65,7 @@ let package = Package(
             name: "hm2bp",
             dependencies: [
                 "SpikeModel", "SpikeData", "HM2BPTrain", "HardwareTargets", "NeuroImage", "Compiler",
-                "Emulator", "Verify",
+                "Emulator", "Verify", "NIR",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -85,6 +87,7 @@ let package = Package(
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "SpikeData", "Kernels"]),
         .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "Compiler", "Kernels"]),
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "Compiler", "Kernels"]),
+        .testTarget(name: "NIRTests", dependencies: ["NIR", "SpikeModel", "Compiler", "Emulator", "HardwareTargets"], exclude: ["Fixtures", "python"]),
         .testTarget(name: "hm2bpTests", dependencies: ["hm2bp"]),
     ],
     // Swift 5 mode: the hot loops share raw buffers across Dispatch workers by design, which
