@@ -31,24 +31,25 @@ public enum Discretization: String, CaseIterable, Sendable, Codable {
 /// x / 2^k per step), and how far it is from the tau it replaces.
 public struct PowerOfTwoTau: Codable, Sendable, Equatable {
     /// The tau asked for, in steps.
-    public var exact: Double
+    public let exact: Double
     /// The shift k; the rounded tau is 2^k.
-    public var shift: Int
-    public var rounded: Double { Double(1 << shift) }
+    public let shift: Int
+    public let rounded: Double
     /// Per-step decay factors 1 - 1/tau, exact and rounded.
-    public var decay: Double { 1 - 1 / exact }
-    public var roundedDecay: Double { 1 - 1 / rounded }
+    public let decay: Double
+    public let roundedDecay: Double
     /// (rounded - exact) / exact, the error of the time constant.
-    public var relativeTauError: Double { (rounded - exact) / exact }
-    /// roundedDecay - decay, the error of the per-step decay factor.
-    public var decayError: Double { roundedDecay - decay }
+    public let relativeTauError: Double
 
     /// The power of two whose per-step decay is nearest to that of `tau` (k in 0 ... 30, the
     /// shifts a core can apply).
     public init(nearest tau: Double) {
         exact = tau
-        let candidates = 0...30
-        shift = candidates.min { abs(1 / Double(1 << $0) - 1 / tau) < abs(1 / Double(1 << $1) - 1 / tau) } ?? 0
+        shift = (0...30).min { abs(1 / Double(1 << $0) - 1 / tau) < abs(1 / Double(1 << $1) - 1 / tau) } ?? 0
+        rounded = Double(1 << shift)
+        decay = 1 - 1 / tau
+        roundedDecay = 1 - 1 / rounded
+        relativeTauError = (rounded - tau) / tau
     }
 
     public static func isPowerOfTwo(_ tau: Float) -> Bool {

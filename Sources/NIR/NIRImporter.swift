@@ -398,3 +398,19 @@ struct Matrix {
         return result
     }
 }
+
+extension NIRImporter {
+    /// Reads a `.nir` file and imports it.
+    public static func importFile(path: String, settings: NIRImportSettings) throws -> NIRImport {
+        try importGraph(try NIRFile.read(path: path), path: path, settings: settings)
+    }
+
+    /// Whether a file is a NIR graph (an HDF5 file) rather than an hm2bp model: by its
+    /// signature, so a renamed file is still recognised.
+    public static func isNIRFile(path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return path.hasSuffix(".nir") }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 8)) ?? Data()
+        return Array(head) == [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A] || path.hasSuffix(".nir")
+    }
+}

@@ -11,8 +11,10 @@ struct CompileCommand: ParsableCommand {
         abstract: "Compile a model for a hardware target into an image (fixed point, cores, routing).",
         discussion: "Reports every way the model does not fit the target, with fixes, and then writes nothing.")
 
-    @Argument(help: "The .hm2bp model file.")
+    @Argument(help: "The .hm2bp model file, or a .nir graph (imported on the fly, see `hm2bp import`).")
     var model: String
+
+    @OptionGroup(title: "NIR input") var nir: NIRImportFlags
 
     @Option(name: .long, help: "Target: emulator, a name from Targets/ (hm2bp-nano, hm2bp-micro) or a path to a .json description.")
     var target = "emulator"
@@ -42,12 +44,8 @@ struct CompileCommand: ParsableCommand {
         guard let scales = WeightScaling(rawValue: scaling) else {
             throw ValidationError("--scaling must be per-channel or per-layer (got '\(scaling)')")
         }
-        guard let modelData = FileManager.default.contents(atPath: model) else {
-            throw ValidationError("\(model): cannot read the model file (missing or unreadable)")
-        }
-        let modelBytes = Array(modelData)
-        let loaded = try ModelFile.decode(modelBytes, path: model)
         let targetFile = try TargetLoader.load(target)
+        let (loaded, modelBytes) = try ModelInput.load(model, nir: nir, target: targetFile.target)
         let calibration = try calibrationRasters(for: loaded)
         let result: CompileResult
         do {
