@@ -40,6 +40,8 @@ public struct PowerOfTwoTau: Codable, Sendable, Equatable {
     public let roundedDecay: Double
     /// (rounded - exact) / exact, the error of the time constant.
     public let relativeTauError: Double
+    /// roundedDecay - decay, the error of the per-step decay factor.
+    public let decayError: Double
 
     /// The power of two whose per-step decay is nearest to that of `tau` (k in 0 ... 30, the
     /// shifts a core can apply).
@@ -50,6 +52,7 @@ public struct PowerOfTwoTau: Codable, Sendable, Equatable {
         decay = 1 - 1 / tau
         roundedDecay = 1 - 1 / rounded
         relativeTauError = (rounded - tau) / tau
+        decayError = roundedDecay - decay
     }
 
     public static func isPowerOfTwo(_ tau: Float) -> Bool {

@@ -14,7 +14,7 @@ public enum NIRFile {
     /// Largest rank of a dataset.
     public static let maximumRank = 8
     /// Most nodes, edges or metadata entries in one graph.
-    public static let maximumEntries = 100_000
+    public static let maximumEntries = 10_000
 
     public static func read(path: String) throws -> NIRGraph {
         try HDF5.locked {

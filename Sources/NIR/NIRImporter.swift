@@ -167,29 +167,37 @@ public enum NIRImporter {
         let inputs = graph.nodes.filter { $0.type == "Input" }, outputs = graph.nodes.filter { $0.type == "Output" }
         if inputs.count != 1 { problem(inputs.map(\.name).joined(separator: ", ").isEmpty ? "graph" : inputs.map(\.name).joined(separator: ", "), "hm2bp needs exactly one Input node (found \(inputs.count))"); broken = true }
         if outputs.count != 1 { problem(outputs.map(\.name).joined(separator: ", ").isEmpty ? "graph" : outputs.map(\.name).joined(separator: ", "), "hm2bp needs exactly one Output node (found \(outputs.count))"); broken = true }
-        // Recurrent edges: an edge back to a node that can reach its source.
-        func reaches(_ from: String, _ to: String) -> Bool {
-            var seen: Set<String> = [], stack = [from]
-            while let name = stack.popLast() {
-                if name == to { return true }
-                guard seen.insert(name).inserted else { continue }
-                stack.append(contentsOf: outgoing[name] ?? [])
+        // Recurrent edges: the back edges of a depth-first walk from the Input (iterative, so a
+        // long chain cannot exhaust the stack). Each cycle is reported once, at the target of its
+        // closing edge; the nodes on it are not reported again as branching or summing.
+        var cyclic: Set<String> = [], visited: Set<String> = [], onPath: Set<String> = []
+        for start in inputs + graph.nodes where !visited.contains(start.name) {
+            var stack: [(name: String, next: Int)] = [(start.name, 0)]
+            visited.insert(start.name); onPath.insert(start.name)
+            while let top = stack.last {
+                let successors = outgoing[top.name] ?? []
+                guard top.next < successors.count else {
+                    onPath.remove(top.name); stack.removeLast(); continue
+                }
+                stack[stack.count - 1].next += 1
+                let next = successors[top.next]
+                guard byName[next] != nil else { continue }
+                if onPath.contains(next) {
+                    problem(next, "recurrent edge \(top.name) -> \(next): hm2bp layers are feed-forward (no recurrent connections)")
+                    broken = true
+                    if let from = stack.firstIndex(where: { $0.name == next }) { cyclic.formUnion(stack[from...].map(\.name)) }
+                } else if !visited.contains(next) {
+                    visited.insert(next); onPath.insert(next); stack.append((next, 0))
+                }
             }
-            return false
         }
-        var recurrent: Set<String> = []
-        for edge in graph.edges where byName[edge.source] != nil && byName[edge.target] != nil && reaches(edge.target, edge.source) {
-            recurrent.insert(edge.target)
-            problem(edge.target, "recurrent edge \(edge.source) -> \(edge.target): hm2bp layers are feed-forward (no recurrent connections)")
-            broken = true
-        }
-        for node in graph.nodes {
+        for node in graph.nodes where !cyclic.contains(node.name) {
             let outs = outgoing[node.name] ?? [], ins = incoming[node.name] ?? []
             if outs.count > 1 {
                 problem(node.name, "branches to \(outs.joined(separator: ", ")): hm2bp networks are a single chain")
                 broken = true
             }
-            if ins.count > 1 && !recurrent.contains(node.name) {
+            if ins.count > 1 {
                 problem(node.name, "sums the inputs of \(ins.joined(separator: ", ")): hm2bp networks are a single chain")
                 broken = true
             }
