@@ -3,7 +3,7 @@
 # test.sh; safe to run repeatedly, it only installs what is missing.
 set -euo pipefail
 
-packages=(zlib1g-dev libopenblas-dev libhdf5-dev pkg-config)
+packages=(zlib1g-dev libopenblas-dev libhdf5-dev pkg-config python3 python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
