@@ -19,11 +19,14 @@ public enum DecayAdvice {
         guard !bad.isEmpty else { return nil }
         let holders = candidates.filter { $0.core.decay.contains(.multiplier) }.map(\.name)
         var lines = ["\(target.name) cores only shift (power-of-two taus); this model's \(bad.map { "\($0.name) \($0.tau)" }.joined(separator: " and ")) steps are not powers of two."]
-        lines.append("Rounded to the nearest power of two (re-import with --power-of-two-taus), per layer:")
+        lines.append("Rounded to the nearest power of two (--power-of-two-taus), per layer:")
         for layer in layers {
             lines.append("  \(layer.node): " + bad.map { describe(PowerOfTwoTau(nearest: Double($0.tau)), name: $0.name) }.joined(separator: "; "))
         }
-        lines.append(holders.isEmpty ? "No known target has multiplier decays." : "Targets that hold these taus exactly (multiplier decays): \(holders.joined(separator: ", ")).")
+        // A multiplier core decays by m = round(65536 / tau), i.e. an effective tau of 65536 / m.
+        let effective = bad.map { "\($0.name) \($0.tau) -> \(describeTau(65536 / (65536 / Double($0.tau)).rounded()))" }
+        lines.append(holders.isEmpty ? "No known target has multiplier decays."
+                     : "Targets with multiplier decays hold them to 1/65536 per step (\(effective.joined(separator: ", ")) steps): \(holders.joined(separator: ", ")).")
         return lines.joined(separator: "\n")
     }
 
@@ -35,6 +38,8 @@ public enum DecayAdvice {
         }
         return "\(name) \(fixed(rounding.exact, 4)) -> \(Int(rounding.rounded)) steps (tau \(rounding.relativeTauError >= 0 ? "+" : "")\(fixed(rounding.relativeTauError * 100, 2)) %, decay/step \(fixed(rounding.decay, 6)) -> \(fixed(rounding.roundedDecay, 6)))"
     }
+
+    private static func describeTau(_ tau: Double) -> String { String(Double((tau * 10000).rounded()) / 10000) }
 
     private static func pow10(_ n: Int) -> Double { (0..<n).reduce(1.0) { value, _ in value * 10 } }
 }

@@ -141,7 +141,8 @@ public enum NIRImporter {
         let constants = NeuronConstants(tauM: tauM, tauS: tauS, refractorySteps: refractory, timeSteps: timeSteps)
         if let issue = constants.firstProblem() { throw NIRError.unrepresentable(path: path, problems: [NIRProblem(node: "constants", reason: issue)]) }
         for mapping in mappings where mapping.rescaledNeurons > 0 {
-            notes.append("\(mapping.node): \(mapping.rescaledNeurons) neurons have their own v_threshold; their weights are scaled by threshold/v_threshold so they fire at the layer threshold \(mapping.threshold)")
+            let count = mapping.rescaledNeurons == 1 ? "1 neuron has its" : "\(mapping.rescaledNeurons) neurons have their"
+            notes.append("\(mapping.node): \(count) own v_threshold; weights scaled by threshold/v_threshold so it fires at the layer threshold \(mapping.threshold) at the same steps")
         }
         let provenance = stored.provenance ?? Provenance(
             dataset: "nir", seed: 1,
