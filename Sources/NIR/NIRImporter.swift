@@ -54,6 +54,8 @@ public enum NIRImporter {
     /// tauM of IF neurons (no leak): `v - v/2^30` rounds back to `v` in float32, and a shift of 30
     /// is the largest a core applies.
     public static let noLeakTau: Float = Float(1 << 30)
+    /// Multiply-adds allowed for combining consecutive linear nodes (a few seconds at most).
+    static let maximumCompositionWork = 1 << 32
 
     public static func importGraph(_ graph: NIRGraph, path: String, settings: NIRImportSettings) throws -> NIRImport {
         var problems: [NIRProblem] = []
@@ -244,6 +246,15 @@ public enum NIRImporter {
                     problem(node.name, "bias has \(bias.values.count) values for \(rows) outputs"); return ([], [])
                 }
                 let matrix = Matrix(rows: rows, columns: columns, values: weight.values)
+                if let previous = pending {
+                    // Bound the work and the result before multiplying consecutive linear nodes.
+                    let (work, workOverflow) = rows.multipliedReportingOverflow(by: columns * previous.columns)
+                    let (size, sizeOverflow) = rows.multipliedReportingOverflow(by: previous.columns)
+                    guard !workOverflow, !sizeOverflow, work <= Self.maximumCompositionWork, size <= NIRFile.maximumElements else {
+                        problem(node.name, "follows another linear node; combining them (\(rows) x \(columns) times \(previous.rows) x \(previous.columns)) exceeds hm2bp's limits")
+                        return ([], [])
+                    }
+                }
                 pending = pending.map { matrix.times($0) } ?? matrix
                 width = rows
             case "Scale":
@@ -288,6 +299,10 @@ public enum NIRImporter {
                                                 tauS: neuron.tauS, threshold: threshold, rescaledNeurons: rescaled))
                 pending = nil
             case "Output":
+                if let shape = node.numbers("shape"), shape.values.reduce(1, *) != Double(width) {
+                    problem(node.name, "shape \(shape.values.map { Int($0) }) does not hold the \(width) values it receives")
+                    return ([], [])
+                }
                 if pending != nil {
                     problem(node.name, "is fed by a linear node, not by neurons: hm2bp networks end in a spiking layer")
                     return ([], [])

@@ -106,3 +106,55 @@ final class NIRLIFReferenceTests: XCTestCase {
         }
     }
 }
+
+/// The downstream neuron of `two_lif_neurons.nir`: hm2bp cannot run `lif1` (v_leak), but `lif2`
+/// behind `linear2`, fed with the spike train that NIR's equation gives `lif1`, must follow the
+/// exact solution. The graph is cut from the file's own nodes.
+final class NIRTwoNeuronReferenceTests: XCTestCase {
+    func testDownstreamNeuronFollowsTheExactSolution() throws {
+        let dt = 1e-4, steps = 2000
+        let file = try NIRFile.read(path: Fixtures.path("two_lif_neurons.nir"))
+        let lif1 = try XCTUnwrap(file.node(named: "lif1")), linear2 = try XCTUnwrap(file.node(named: "linear2"))
+        let lif2 = try XCTUnwrap(file.node(named: "lif2"))
+        func value(_ node: NIRNode, _ field: String) throws -> Double { try XCTUnwrap(node.numbers(field)).values[0] }
+
+        // lif1 alone: tau dv/dt = v_leak - v (no input), spike above threshold, reset to v_reset.
+        let decay1 = exp(-dt / (try value(lif1, "tau")))
+        let leak1 = try value(lif1, "v_leak"), threshold1 = try value(lif1, "v_threshold")
+        var v1 = 0.0, spikes1: [Int] = []
+        for k in 0..<steps {
+            if k > 0 { v1 = leak1 + (v1 - leak1) * decay1 }
+            if v1 > threshold1 { spikes1.append(k); v1 = lif1.numbers("v_reset")?.values[0] ?? 0 }
+        }
+        XCTAssertGreaterThan(spikes1.count, 10, "lif1 spikes on its own")
+
+        // lif2 driven by those spikes (each held for one step), exactly.
+        let decay2 = exp(-dt / (try value(lif2, "tau")))
+        let r2 = try value(lif2, "r"), w = try XCTUnwrap(linear2.numbers("weight")).values[0]
+        let spiking = Set(spikes1)
+        var v2 = 0.0, reference: [Double] = []
+        for k in 0..<steps {
+            if k > 0 { v2 = v2 * decay2 + r2 * w * (spiking.contains(k - 1) ? 1 : 0) * (1 - decay2) }
+            reference.append(v2)
+        }
+
+        let cut = NIRGraph(version: file.version, nodes: [
+            NIRNode(name: "in", type: "Input", fields: ["shape": .numbers(NIRArray([1], element: .int64))]),
+            linear2, lif2,
+            NIRNode(name: "out", type: "Output", fields: ["shape": .numbers(NIRArray([1], element: .int64))]),
+        ], edges: [NIREdge("in", "linear2"), NIREdge("linear2", "lif2"), NIREdge("lif2", "out")])
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try NIRFile.write(cut, to: directory + "/lif2.nir")
+        let model = try NIRImporter.importFile(path: directory + "/lif2.nir",
+                                               settings: NIRImportSettings(dt: dt, timeSteps: steps, discretization: .exact)).model
+        var raster = SpikeRaster(neuronCount: 1, timeSteps: steps)
+        for k in 0..<steps { raster.appendStep(spiking.contains(k) ? [Int32(0)] : []) }
+        let (output, trace) = FloatSimulator.traceLayer(model.network.layers[0], constants: model.network.constants, input: raster)
+        // Same float32 argument as the single neuron (decay 0.99 here: bound 2^-24 * |v| * 3 / 0.01).
+        let largest = reference.map(abs).max()!
+        XCTAssertGreaterThan(largest, 0.01, "lif2 must be driven")
+        for k in 0..<steps { XCTAssertEqual(Double(trace.membrane[k]), reference[k], accuracy: 2e-5 * max(1, largest), "step \(k)") }
+        XCTAssertEqual(output.totalSpikes, 0, "lif2 stays below its threshold of 20, as in NIR")
+    }
+}
