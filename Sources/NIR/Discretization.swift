@@ -17,14 +17,6 @@ public enum Discretization: String, CaseIterable, Sendable, Codable {
         case .exact: return 1 / (1 - exp(-dt / tau))
         }
     }
-
-    /// The NIR time constant (seconds) whose hm2bp tau at `dt` is `steps` (the inverse of `steps`).
-    public func seconds(steps: Double, dt: Double) -> Double {
-        switch self {
-        case .euler: return steps * dt
-        case .exact: return -dt / log(1 - 1 / steps)
-        }
-    }
 }
 
 /// A power-of-two tau for a shift-only core (docs/fixed-point.md: a shift decay k subtracts

@@ -302,8 +302,8 @@ private struct Reader {
             return texts
         }
         let width = H5Tget_size(fileType)
-        guard width > 0, width <= 1 << 16, count <= NIRFile.maximumElements / max(1, width / 64) else {
-            throw fail("\(place): strings of \(width) bytes are outside the supported size")
+        guard width > 0, width <= 1 << 16, count <= (1 << 28) / width else {
+            throw fail("\(place): \(count) strings of \(width) bytes exceed the supported 256 MiB")
         }
         H5Tset_size(memoryType, width)
         var bytes = [UInt8](repeating: 0, count: count * width)
