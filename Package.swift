@@ -32,6 +32,7 @@ let package = Package(
         .systemLibrary(name: "SystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
 
         // Ground floor: numerics and contracts.
         // The C kernels: AVX-512 where the build machine has it, portable C elsewhere (chosen at
@@ -64,6 +65,7 @@ let package = Package(
             dependencies: ["SpikeModel", "SpikeData", "HardwareTargets", "NeuroImage"],
             swiftSettings: checkedFastFlags),
         .target(name: "Emulator", dependencies: ["NeuroImage", "SpikeModel", "Kernels", "CKernels", "CKernelsPortable"], swiftSettings: hotLoopFlags),
+        .target(name: "NIR", dependencies: ["CHDF5", "SpikeModel", "HardwareTargets"], swiftSettings: checkedFastFlags),
         .target(name: "Verify", dependencies: ["SpikeModel", "SpikeData", "NeuroImage", "Emulator"], swiftSettings: checkedFastFlags),
         // Load: the USB transport (libusb), the board protocol (docs/usb-protocol.md), flash and run.
         .target(name: "Device", dependencies: ["CLibUSB", "SystemZlib", "HardwareTargets", "NeuroImage", "SpikeModel", "Emulator"], swiftSettings: checkedFastFlags),
@@ -76,7 +78,7 @@ let package = Package(
             name: "hm2bp",
             dependencies: [
                 "SpikeModel", "SpikeData", "HM2BPTrain", "HardwareTargets", "NeuroImage", "Compiler",
-                "Emulator", "Verify", "Device",
+                "Emulator", "Verify", "Device", "NIR",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -104,6 +106,7 @@ let package = Package(
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "Compiler", "Kernels"]),
         .testTarget(name: "hm2bpTests", dependencies: ["hm2bp", "RealData"]),
         .testTarget(name: "DeviceTests", dependencies: ["Device", "InMemoryBoard", "NeuroImage", "Compiler", "HardwareTargets", "SpikeModel", "Emulator", "Kernels"]),
+        .testTarget(name: "NIRTests", dependencies: ["NIR", "SpikeModel", "Compiler", "Emulator", "HardwareTargets"], exclude: ["Fixtures", "python"]),
     ],
     // Swift 5 mode: the hot loops share raw buffers across Dispatch workers by design, which
     // Swift 6's strict sendability checking would reject without adding any safety here.

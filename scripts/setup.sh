@@ -3,7 +3,7 @@
 # test.sh; safe to run repeatedly, it only installs what is missing.
 set -euo pipefail
 
-packages=(zlib1g-dev libopenblas-dev pkg-config libusb-1.0-0-dev)
+packages=(zlib1g-dev libopenblas-dev pkg-config libusb-1.0-0-dev libhdf5-dev python3 python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -11,8 +11,10 @@ struct CompileCommand: ParsableCommand {
         abstract: "Compile a model for a hardware target into an image (fixed point, cores, routing).",
         discussion: "Reports every way the model does not fit the target, with fixes, and then writes nothing (exit status 1).")
 
-    @Argument(help: "The .hm2bp model file.")
+    @Argument(help: "The .hm2bp model file, or a .nir graph (imported on the fly, see `hm2bp import`).")
     var model: String
+
+    @OptionGroup(title: "NIR input") var nir: NIRImportFlags
 
     @Option(name: .long, help: "Target: emulator, a name from Targets/ (hm2bp-nano, hm2bp-micro) or a path to a .json description.")
     var target = "emulator"
@@ -75,8 +77,8 @@ struct CompileCommand: ParsableCommand {
         }
         try OptionCheck.output(output, flag: "-o", inputs: [model])
         try OptionCheck.notAFinishedModel(output, flag: "-o", force: force, hint: "an image needs its own file name")
-        let (loaded, modelBytes) = try ModelLoading.load(model)
         let targetFile = try TargetLoader.load(target)
+        let (loaded, modelBytes) = try ModelInput.load(model, nir: nir, target: targetFile.target)
         if let bits = weightBits, !(2...targetFile.target.core.weightBits).contains(bits) {
             throw CLIError.usage("--weight-bits must be 2 ... \(targetFile.target.core.weightBits), the widest weight target \(targetFile.target.name) holds (got \(bits))")
         }

@@ -24,6 +24,7 @@ struct HM2BP: ParsableCommand {
             DevicesCommand.self,
             FlashCommand.self,
             RunCommand.self,
+            ImportCommand.self, ExportCommand.self,
         ])
 
     /// Errors become one line and the documented exit status (CommandLineSupport.swift).

@@ -1,0 +1,94 @@
+import Foundation
+import SpikeModel
+import XCTest
+
+/// `hm2bp import`, `hm2bp export` and `hm2bp compile model.nir` as a user runs them.
+final class NIRCommandTests: XCTestCase {
+    static let fixtures = CommandRunner.packageRoot.appendingPathComponent("Tests/NIRTests/Fixtures")
+    static func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
+
+    func testImportNeedsDtAndRefusesWhatItCannotRepresent() throws {
+        let directory = try CommandRunner.temporaryDirectory(self)
+        let norse = Self.fixture("lif_norse.nir")
+        let noDt = try CommandRunner.run(["import", norse, "-o", "a.hm2bp", "--time-steps", "100"], in: directory)
+        XCTAssertEqual(noDt.status, 2, noDt.stderr)
+        XCTAssertTrue(noDt.stderr.contains("--dt"), noDt.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/a.hm2bp"))
+
+        let ok = try CommandRunner.run(["import", norse, "-o", "a.hm2bp", "--dt", "1e-4", "--time-steps", "100"], in: directory)
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertTrue(ok.stdout.contains("tauM 25.0"), ok.stdout)
+        XCTAssertTrue(ok.stdout.contains("hm2bp-nano"), "the shift-only board is named: \(ok.stdout)")
+        let model = try ModelFile.read(path: directory + "/a.hm2bp")
+        XCTAssertEqual(model.network.architecture, [1, 1])
+        XCTAssertEqual(model.network.layers[0].weights, [0.04])
+
+        let refused = try CommandRunner.run(["import", Self.fixture("two_lif_neurons.nir"), "-o", "b.hm2bp", "--dt", "1e-4", "--time-steps", "100", "--json"], in: directory)
+        XCTAssertEqual(refused.status, 3, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("lif1: v_leak is 1.2"), refused.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(refused.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual((json?["problems"] as? [[String: Any]])?.first?["node"] as? String, "lif1")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/b.hm2bp"))
+    }
+
+    /// A shift-only board cannot hold tauM 25: compile refuses, giving the per-layer rounding
+    /// error and the targets that can; with --power-of-two-taus it compiles.
+    func testCompileFromNIRForAShiftOnlyBoard() throws {
+        let directory = try CommandRunner.temporaryDirectory(self)
+        let arguments = ["compile", Self.fixture("lif_norse.nir"), "--target", "hm2bp-nano", "-o", "n.img", "--dt", "1e-4",
+                         "--time-steps", "100", "--calibration-samples", "0"]
+        let refused = try CommandRunner.run(arguments, in: directory)
+        XCTAssertEqual(refused.status, 3, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("1: tauM 25.0 -> 32 steps (tau +28.0 %"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("emulator, hm2bp-micro") || refused.stderr.contains("hm2bp-micro, emulator"), refused.stderr)
+        let rounded = try CommandRunner.run(arguments + ["--power-of-two-taus"], in: directory)
+        XCTAssertEqual(rounded.status, 0, rounded.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/n.img"))
+    }
+
+    /// A dense network through a NIR file: exported, imported, compiled for hm2bp-nano both from
+    /// the .nir and from the imported .hm2bp (same image), and verified against the float model.
+    func testImportedDenseNetworkCompilesForNanoAndVerifies() throws {
+        let directory = try CommandRunner.temporaryDirectory(self)
+        var random = SystemRandomNumberGenerator()
+        let layers = [DenseLayer(inputCount: 784, outputCount: 40, threshold: 2, weights: (0..<(784 * 40)).map { _ in Float.random(in: -0.2...0.3, using: &random) }),
+                      DenseLayer(inputCount: 40, outputCount: 10, threshold: 2, weights: (0..<400).map { _ in Float.random(in: -0.5...1, using: &random) })]
+        let original = Model(network: Network(constants: NeuronConstants(tauM: 64, tauS: 8, refractorySteps: 0, timeSteps: 60), layers: layers),
+                             provenance: Provenance(dataset: "mnist", seed: 1))
+        try ModelFile.write(original, to: directory + "/original.hm2bp")
+        let export = try CommandRunner.run(["export", "original.hm2bp", "-o", "dense.nir"], in: directory)
+        XCTAssertEqual(export.status, 0, export.stderr)
+        let imported = try CommandRunner.run(["import", "dense.nir", "-o", "dense.hm2bp"], in: directory)
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: directory + "/dense.hm2bp")),
+                       try Data(contentsOf: URL(fileURLWithPath: directory + "/original.hm2bp")), "hm2bp -> NIR -> hm2bp is bit for bit")
+
+        let fromNIR = try CommandRunner.run(["compile", "dense.nir", "--target", "hm2bp-nano", "-o", "nir.img", "--calibration-samples", "8"], in: directory)
+        XCTAssertEqual(fromNIR.status, 0, fromNIR.stderr)
+        let fromModel = try CommandRunner.run(["compile", "dense.hm2bp", "--target", "hm2bp-nano", "-o", "model.img", "--calibration-samples", "8"], in: directory)
+        XCTAssertEqual(fromModel.status, 0, fromModel.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: directory + "/nir.img")),
+                       try Data(contentsOf: URL(fileURLWithPath: directory + "/model.img")))
+
+        let verify = try CommandRunner.run(["verify", "dense.hm2bp", "nir.img", "--dataset", "mnist", "--limit", "20", "--max-accuracy-drop", "100"], in: directory)
+        XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
+        XCTAssertTrue(verify.stdout.contains("accuracy: float"), verify.stdout)
+    }
+
+    func testExportRefusesLateralInhibitionUnlessAskedToDropIt() throws {
+        let directory = try CommandRunner.temporaryDirectory(self)
+        let layer = DenseLayer(inputCount: 3, outputCount: 2, threshold: 1, lateralInhibition: 0.5, weights: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+        let model = Model(network: Network(constants: NeuronConstants(refractorySteps: 0, timeSteps: 20), layers: [layer]), provenance: Provenance(dataset: "mnist", seed: 1))
+        try ModelFile.write(model, to: directory + "/m.hm2bp")
+        let refused = try CommandRunner.run(["export", "m.hm2bp", "-o", "m.nir"], in: directory)
+        XCTAssertEqual(refused.status, 3, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("layer 1: lateral inhibition 0.5"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/m.nir"))
+        let dropped = try CommandRunner.run(["export", "m.hm2bp", "-o", "m.nir", "--drop-unsupported"], in: directory)
+        XCTAssertEqual(dropped.status, 0, dropped.stderr)
+        XCTAssertTrue(dropped.stderr.contains("warning: layer 1: lateral inhibition"), dropped.stderr)
+        let back = try CommandRunner.run(["import", "m.nir", "-o", "back.hm2bp"], in: directory)
+        XCTAssertEqual(back.status, 0, back.stderr)
+        XCTAssertTrue(back.stderr.contains("lateral inhibition restored"), back.stderr)
+    }
+}
