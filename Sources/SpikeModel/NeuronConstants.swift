@@ -21,7 +21,9 @@ public struct NeuronConstants: Codable, Sendable, Equatable {
     /// Every stage allocates per time step (spike rasters, traces, the emulator's step tables), so
     /// T bounds memory: at 2^20 a sample's input raster and step index stay below a few hundred MB.
     public static let maximumTimeSteps = 1 << 20
-    public static let maximumTau: Float = 65_536
+    /// 2^30: the longest decay the fixed point represents (a shift of 30, docs/fixed-point.md);
+    /// NIR's IF neurons (no leak) import at this tau.
+    public static let maximumTau: Float = 1_073_741_824
     public static let maximumRefractorySteps = 1 << 20
     /// The most neuron-steps (T times all neurons, inputs included) a sample may take: traces
     /// and per-step state scale with it (8-16 bytes each), so it bounds a run's memory at a few
@@ -38,8 +40,8 @@ public struct NeuronConstants: Codable, Sendable, Equatable {
     /// Names the first constant that makes the LIF update meaningless or unbounded, or nil when
     /// all are valid (the ranges of docs/model-format.md).
     public func firstProblem() -> String? {
-        if !(tauM.isFinite && tauM >= 1 && tauM <= Self.maximumTau) { return "tauM must be a number in 1 ... 65536 (got \(tauM))" }
-        if !(tauS.isFinite && tauS >= 1 && tauS <= Self.maximumTau) { return "tauS must be a number in 1 ... 65536 (got \(tauS))" }
+        if !(tauM.isFinite && tauM >= 1 && tauM <= Self.maximumTau) { return "tauM must be a number in 1 ... 2^30 (got \(tauM))" }
+        if !(tauS.isFinite && tauS >= 1 && tauS <= Self.maximumTau) { return "tauS must be a number in 1 ... 2^30 (got \(tauS))" }
         if !(0...Self.maximumRefractorySteps).contains(refractorySteps) {
             return "refractorySteps must be in 0 ... 2^20 = \(Self.maximumRefractorySteps) (got \(refractorySteps))"
         }
