@@ -152,7 +152,7 @@ enum OptionCheck {
 struct DataOptions: ParsableArguments {
     @Option(help: "Data set: mnist or fashion-mnist (default: the one the model/image records).")
     var dataset: DatasetName?
-    @Option(help: ArgumentHelp("Seed of the test spike encoding (default: the seed the model/image records).", valueName: "seed"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the test spike encoding (default: the seed the model/image records).", valueName: "seed"))
     var seed: UInt64?
     @Option(name: .customLong("data-dir"), help: ArgumentHelp("Data directory (default: $HM2BP_DATA_DIR, else ~/.cache/hm2bp/data).", valueName: "dir"))
     var dataDirectory: String?

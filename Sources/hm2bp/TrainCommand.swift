@@ -24,7 +24,7 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Epochs to train (in total, when resuming).") var epochs: Int = 1
     @Option(parsing: .unconditional, help: "Use only the first N training images.") var trainLimit: Int?
     @Option(parsing: .unconditional, help: "Evaluate on only the first N test images.") var testLimit: Int?
-    @Option(help: "Seed for weights, spike encoding and shuffling (default 1).") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Seed for weights, spike encoding and shuffling (default 1).") var seed: UInt64?
     @Option(parsing: .unconditional, help: "Time steps T per sample, 2 ... 2^20 (default 400).") var timeSteps: Int?
     @Option(name: .customLong("set"), help: "Override a hyperparameter, e.g. --set learningRate=0.0005 (repeatable; names and ranges: docs/cli.md).")
     var settings: [String] = []
