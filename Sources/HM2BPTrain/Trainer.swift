@@ -222,9 +222,11 @@ public final class Trainer {
         if network.architecture != options.architecture {
             throw differs("--arch", options.architecture.map(String.init).joined(separator: "-"), network.architectureName)
         }
+        if network.constants.timeSteps != options.constants.timeSteps {
+            throw differs("--time-steps", "\(options.constants.timeSteps)", "\(network.constants.timeSteps)")
+        }
         if network.constants != options.constants {
-            throw differs("--time-steps", "T=\(options.constants.timeSteps) (constants \(options.constants))",
-                          "T=\(network.constants.timeSteps) (constants \(network.constants))")
+            throw differs("constants", "\(options.constants)", "\(network.constants)")
         }
         if provenance.seed != options.seed { throw differs("--seed", "\(options.seed)", "\(provenance.seed)") }
         if provenance.dataset != options.dataset { throw differs("--dataset", options.dataset, provenance.dataset) }
