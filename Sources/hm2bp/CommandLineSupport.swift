@@ -27,6 +27,7 @@ struct CLIError: Error, CustomStringConvertible {
 
     static func usage(_ message: String) -> CLIError { CLIError(status: .usage, message: message) }
     static func badInput(_ message: String) -> CLIError { CLIError(status: .badInput, message: message) }
+    /// For commands that need something the machine lacks (a device, a tool), status 4.
     static func environment(_ message: String) -> CLIError { CLIError(status: .environment, message: message) }
 }
 
@@ -104,14 +105,6 @@ enum OptionCheck {
     /// A count of images: nil (all) or at least 1.
     static func count(_ value: Int?, flag: String) throws {
         if let value, value < 1 { throw CLIError.usage("\(flag) must be at least 1 (got \(value))") }
-    }
-
-    /// A number that must be finite and within a range.
-    static func number(_ value: Double?, flag: String, in range: ClosedRange<Double>, unit: String = "") throws {
-        guard let value else { return }
-        guard value.isFinite, range.contains(value) else {
-            throw CLIError.usage("\(flag) must be a number in \(range.lowerBound) ... \(range.upperBound)\(unit) (got \(value))")
-        }
     }
 
     /// An output path: not empty and not one of the command's inputs (compared after resolving
