@@ -215,6 +215,9 @@ public final class Trainer {
     /// A resumed run continues the checkpoint's run: any setting that differs would either
     /// break the state (another T or architecture) or silently change what is trained.
     static func requireMatch(_ resumed: TrainingCheckpoint, options: Options, trainCount: Int) throws {
+        // A checkpoint built in memory skips the decoder's checks; an order entry out of range
+        // would trap in the prefetch thread.
+        if let problem = resumed.state.firstProblem() { throw OptionError(option: "--resume", problem: "the checkpoint's \(problem)") }
         let network = resumed.current.network, provenance = resumed.current.provenance
         func differs(_ option: String, _ given: String, _ recorded: String) -> OptionError {
             OptionError(option: option, problem: "\(given) differs from the checkpoint's \(recorded); a resumed run keeps the checkpoint's settings")
