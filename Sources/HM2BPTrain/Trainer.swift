@@ -215,6 +215,9 @@ public final class Trainer {
     /// A resumed run continues the checkpoint's run: any setting that differs would either
     /// break the state (another T or architecture) or silently change what is trained.
     static func requireMatch(_ resumed: TrainingCheckpoint, options: Options, trainCount: Int) throws {
+        // A checkpoint built in memory skips the decoder's checks; an order entry out of range
+        // would trap in the prefetch thread.
+        if let problem = resumed.state.firstProblem() { throw OptionError(option: "--resume", problem: "the checkpoint's \(problem)") }
         let network = resumed.current.network, provenance = resumed.current.provenance
         func differs(_ option: String, _ given: String, _ recorded: String) -> OptionError {
             OptionError(option: option, problem: "\(given) differs from the checkpoint's \(recorded); a resumed run keeps the checkpoint's settings")
@@ -222,9 +225,11 @@ public final class Trainer {
         if network.architecture != options.architecture {
             throw differs("--arch", options.architecture.map(String.init).joined(separator: "-"), network.architectureName)
         }
+        if network.constants.timeSteps != options.constants.timeSteps {
+            throw differs("--time-steps", "\(options.constants.timeSteps)", "\(network.constants.timeSteps)")
+        }
         if network.constants != options.constants {
-            throw differs("--time-steps", "T=\(options.constants.timeSteps) (constants \(options.constants))",
-                          "T=\(network.constants.timeSteps) (constants \(network.constants))")
+            throw differs("constants", "\(options.constants)", "\(network.constants)")
         }
         if provenance.seed != options.seed { throw differs("--seed", "\(options.seed)", "\(provenance.seed)") }
         if provenance.dataset != options.dataset { throw differs("--dataset", options.dataset, provenance.dataset) }

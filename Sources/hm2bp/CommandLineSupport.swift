@@ -27,6 +27,7 @@ struct CLIError: Error, CustomStringConvertible {
 
     static func usage(_ message: String) -> CLIError { CLIError(status: .usage, message: message) }
     static func badInput(_ message: String) -> CLIError { CLIError(status: .badInput, message: message) }
+    /// For commands that need something the machine lacks (a device, a tool), status 4.
     static func environment(_ message: String) -> CLIError { CLIError(status: .environment, message: message) }
 }
 
@@ -106,14 +107,6 @@ enum OptionCheck {
         if let value, value < 1 { throw CLIError.usage("\(flag) must be at least 1 (got \(value))") }
     }
 
-    /// A number that must be finite and within a range.
-    static func number(_ value: Double?, flag: String, in range: ClosedRange<Double>, unit: String = "") throws {
-        guard let value else { return }
-        guard value.isFinite, range.contains(value) else {
-            throw CLIError.usage("\(flag) must be a number in \(range.lowerBound) ... \(range.upperBound)\(unit) (got \(value))")
-        }
-    }
-
     /// An output path: not empty and not one of the command's inputs (compared after resolving
     /// links, and by file identity when both exist).
     static func output(_ path: String, flag: String, inputs: [String]) throws {
@@ -152,7 +145,7 @@ enum OptionCheck {
 struct DataOptions: ParsableArguments {
     @Option(help: "Data set: mnist or fashion-mnist (default: the one the model/image records).")
     var dataset: DatasetName?
-    @Option(help: ArgumentHelp("Seed of the test spike encoding (default: the seed the model/image records).", valueName: "seed"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the test spike encoding (default: the seed the model/image records).", valueName: "seed"))
     var seed: UInt64?
     @Option(name: .customLong("data-dir"), help: ArgumentHelp("Data directory (default: $HM2BP_DATA_DIR, else ~/.cache/hm2bp/data).", valueName: "dir"))
     var dataDirectory: String?

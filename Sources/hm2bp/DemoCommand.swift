@@ -16,9 +16,26 @@ struct DemoCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Training images (the first N of MNIST's 60,000).") var trainLimit: Int = 10000
     @Option(name: .customLong("data-dir"), help: ArgumentHelp("Data directory (default: $HM2BP_DATA_DIR, else ~/.cache/hm2bp/data).", valueName: "dir"))
     var dataDirectory: String?
+    @Flag(help: "Print one JSON document at the end (the narrative goes to stderr; docs/cli.md).") var json = false
+
+    struct Report: Encodable {
+        var passed: Bool
+        var output: String
+        var model: String
+        var image: String
+        var trainImages: Int
+        var testImages: Int
+        var floatAccuracy: Double
+        var fixedAccuracy: Double
+        var agreement: Double
+    }
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)
+        // With --json the narrative (its own lines and the compile report) goes to stderr, so
+        // stdout carries the one JSON document.
+        let narrative = StdoutRedirection(toStderr: json)
+        defer { narrative.restore() }
         let directory = DeprecatedFlag.merge(output, deprecatedDirectory, oldName: "--directory", newName: "-o/--output") ?? "hm2bp-demo"
         try OptionCheck.output(directory, flag: "-o", inputs: [])
         try OptionCheck.count(trainLimit, flag: "--train-limit")
@@ -64,6 +81,32 @@ struct DemoCommand: ParsableCommand {
             agrees with the float model on %.2f%% of the digits. Files: %@. Next: `hm2bp train --epochs 3`, \
             `hm2bp compile --target hm2bp-nano`.
             """, train.count, report.floatAccuracy * 100, report.fixedAccuracy * 100, report.agreement * 100, directory))
+        if json {
+            narrative.restore()
+            print(try CommandOutput.json(Report(passed: report.passed, output: directory, model: paths.model, image: image, trainImages: train.count,
+                                                testImages: test.count, floatAccuracy: report.floatAccuracy, fixedAccuracy: report.fixedAccuracy,
+                                                agreement: report.agreement)))
+        }
         if !report.passed { throw ExitCode(ExitStatus.checkFailed.rawValue) }
+    }
+}
+
+/// Sends stdout to stderr until `restore()` (idempotent).
+final class StdoutRedirection {
+    private var saved: Int32 = -1
+
+    init(toStderr: Bool) {
+        guard toStderr else { return }
+        fflush(stdout)
+        saved = dup(STDOUT_FILENO)
+        dup2(STDERR_FILENO, STDOUT_FILENO)
+    }
+
+    func restore() {
+        guard saved >= 0 else { return }
+        fflush(stdout)
+        dup2(saved, STDOUT_FILENO)
+        close(saved)
+        saved = -1
     }
 }

@@ -9,14 +9,12 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a fully connected spiking network with HM2-BP.",
         discussion: """
-            Writes the best model so far to OUTPUT after every epoch (best on validation images held
-            out from the end of the training set, or with --select-best-on test on the test set as
-            the HM2-BP authors did), the full
-            training state to OUTPUT.checkpoint and one JSON line per epoch to OUTPUT.log.jsonl.
-            Refuses an existing OUTPUT unless --resume (continue it) or --force (start over).
-            Ctrl-C stops between samples and leaves the last complete checkpoint intact.
-            With --resume, the architecture, T, seed, data set and hyperparameters come from the
-            checkpoint; giving a different value is an error (docs/cli.md).
+            Writes the best model so far to OUTPUT after every epoch (best on validation images held out from the end of the \
+            training set, or with --select-best-on test on the test set as the HM2-BP authors did), the full training state to \
+            OUTPUT.checkpoint and one JSON line per epoch to OUTPUT.log.jsonl. Refuses an existing OUTPUT unless --resume \
+            (continue it) or --force (start over). Ctrl-C stops between samples and leaves the last complete checkpoint intact. \
+            With --resume, the architecture, T, seed, data set, selection and hyperparameters come from the checkpoint; \
+            giving a different value is an error (docs/cli.md).
             """)
 
     @Option(help: "Data set: mnist or fashion-mnist (default mnist; on --resume the checkpoint's).") var dataset: DatasetName?
@@ -24,7 +22,7 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Epochs to train (in total, when resuming).") var epochs: Int = 1
     @Option(parsing: .unconditional, help: "Use only the first N training images.") var trainLimit: Int?
     @Option(parsing: .unconditional, help: "Evaluate on only the first N test images.") var testLimit: Int?
-    @Option(help: "Seed for weights, spike encoding and shuffling (default 1).") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Seed for weights, spike encoding and shuffling (default 1).") var seed: UInt64?
     @Option(parsing: .unconditional, help: "Time steps T per sample, 2 ... 2^20 (default 400).") var timeSteps: Int?
     @Option(name: .customLong("set"), help: "Override a hyperparameter, e.g. --set learningRate=0.0005 (repeatable; names and ranges: docs/cli.md).")
     var settings: [String] = []

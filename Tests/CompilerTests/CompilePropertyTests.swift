@@ -17,6 +17,7 @@ final class CompilePropertyTests: XCTestCase {
         let thresholds: [Float] = [ModelFile.minimumThreshold, 1e-3, 1, 20, 1e4, ModelFile.maximumMagnitude]
         let weights: [Float] = [0, 1e-30, 1e-6, 0.5, 8, ModelFile.maximumMagnitude]
         let taus: [Float] = [1, 2, 3.5, 64, NeuronConstants.maximumTau]
+        var compiled = 0, diagnosed = 0
         for iteration in 0..<40 {
             let trace = "iteration \(iteration)"
             let widths = [Int(rng.next() % 12) + 1, Int(rng.next() % 12) + 1, Int(rng.next() % 4) + 1]
@@ -37,9 +38,11 @@ final class CompilePropertyTests: XCTestCase {
                 let result = try ModelCompiler.compile(model: model, modelBytes: bytes, target: target, calibration: calibration,
                                                        options: CompileOptions(weightBits: bits))
                 XCTAssertNoThrow(try ImageDecoder.decode(result.bytes))
+                compiled += 1
                 XCTAssertEqual(try ImageReport.decode(result.image).provenance, ImageProvenance(dataset: "mnist", seed: 1, encoder: "poisson"))
             } catch let failure as CompileFailure {
                 XCTAssertFalse(failure.diagnostics.isEmpty)
+                diagnosed += 1
                 XCTAssertFalse("\(failure)".contains("internal error"), "\(failure)")
             } catch let error as CompileOptionError {
                 XCTAssertEqual(error.option, "--weight-bits")
@@ -49,6 +52,8 @@ final class CompilePropertyTests: XCTestCase {
                         + "\(layers.map { ($0.threshold, $0.lateralInhibition, $0.weights.map(abs).max() ?? 0) }) calibrated \(!calibration.isEmpty): \(error)")
             }
         }
+        XCTAssertGreaterThan(compiled, 5, "the generator reaches the success path")
+        XCTAssertGreaterThan(diagnosed, 5, "and the diagnostic path")
     }
 
     /// Issue 9 item 6: thresholds near the format's floor with all-zero weights made a step that

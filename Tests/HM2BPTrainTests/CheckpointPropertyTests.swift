@@ -85,6 +85,16 @@ final class CheckpointPropertyTests: XCTestCase {
         }
     }
 
+    /// A checkpoint made in memory (no decoder in between) is checked by the trainer itself.
+    func testTheTrainerChecksACheckpointItWasHanded() throws {
+        var crafted = try Self.checkpoint()
+        crafted.state.order[0] = 1_000
+        XCTAssertThrowsError(try Trainer(options: Self.options(epochs: 2), train: Self.images, test: Self.images, resumeFrom: crafted)) { error in
+            XCTAssertEqual((error as? Trainer.OptionError)?.option, "--resume")
+            XCTAssertTrue("\(error)".contains("field order"), "\(error)")
+        }
+    }
+
     /// Issue 9 items 1 and 2: a run whose output layer does not have one neuron per class, or a
     /// resume with another T, seed or data set, is refused before training.
     func testOptionsThatCrashedOrTrainedNonsenseAreRefused() throws {

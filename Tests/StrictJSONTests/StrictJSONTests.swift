@@ -56,3 +56,20 @@ extension StrictJSONTests {
         XCTAssertEqual(found?.field, "layers[1].bits", "\(String(describing: found))")
     }
 }
+
+extension StrictJSONTests {
+    /// The search stays linear in the document: a large array of numbers with the bad one last
+    /// is named after a few passes (a bound on work for hostile files, not a timing test).
+    func testALargeDocumentIsSearchedInFewPasses() {
+        let numbers = (0..<3000).map { _ in "1" }.joined(separator: ", ")
+        struct Big: Decodable { var values: [Int]; var last: Int }
+        XCTAssertThrowsError(try StrictJSON.decode(Big.self, from: Array("{\"values\": [\(numbers)], \"last\": 2.5}".utf8))) { error in
+            // The token list is capped, so a culprit beyond the cap is reported as the document.
+            XCTAssertEqual((error as? JSONFieldError)?.field, "(document)")
+            XCTAssertTrue("\(error)".contains("does not fit"), "\(error)")
+        }
+        XCTAssertThrowsError(try StrictJSON.decode(Big.self, from: Array("{\"last\": 2.5, \"values\": [\(numbers)]}".utf8))) { error in
+            XCTAssertEqual((error as? JSONFieldError)?.field, "last")
+        }
+    }
+}
