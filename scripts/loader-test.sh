@@ -119,7 +119,7 @@ if [ "${1:-}" = "--session" ]; then
     ;;
   small-slot)
     expect "image too large for the board" 13 "has [0-9]+ bytes; an image slot of hm2bp-nano holds 600000 .* smaller model" -- "$HM2BP" flash "$A"
-    expect "the board itself refuses it too (dfu-util)" 74 "." -- dfu-util -a 0 -D "$A"
+    expect "the board itself refuses it too (dfu-util)" 74 "dfuERROR, status\(8\) = Cannot program memory due to received address that is out of range" -- dfu-util -a 0 -D "$A"
     expect "nothing was stored" 0 "active image: none" -- "$HM2BP" devices
     ;;
   two-boards)

@@ -30,7 +30,7 @@ stale=0
 for s in "${sources[@]}"; do [ "$s" -nt "$runner" ] && stale=1; done
 if [ "$stale" = 1 ]; then
   make -s -C "$root/Firmware" lib >&2
-  # -iquote: the firmware's core/limits.h must not shadow the system <limits.h> that GLib includes.
+  # -iquote: the firmware's headers answer quoted includes only, never a system <...> include.
   # shellcheck disable=SC2046
   cc -std=gnu11 -O2 -g -Wall -Wextra -Werror -iquote "$root/Firmware/core" -iquote "$root/Firmware/host" \
     "$root/Firmware/host/virtual-board.c" "$root/Firmware/host/vb-firmware.c" \

@@ -6,7 +6,22 @@
 
 static void count(uint32_t *counter, uint32_t n) { *counter = *counter > UINT32_MAX - n ? UINT32_MAX : *counter + n; }
 
+static int exact_ascending_keys(const hb_table *table) {
+    const uint8_t *p = table->entries;
+    uint32_t previous = 0;
+    for (uint32_t entry = 0; entry < table->entry_count; entry++) {
+        uint32_t key = hb_get32(p);
+        if (hb_get32(p + 4) != 0xFFFFFFFFu || (entry > 0 && key <= previous)) return 0;
+        previous = key;
+        p += 10u + 8u * hb_get16(p + 8);
+    }
+    return 1;
+}
+
 hb_status hb_engine_load(hb_engine *e, const hb_image *image) {
+    for (uint32_t r = 0; r <= image->core_count; r++) {
+        e->exact_keys[r] = (uint8_t)exact_ascending_keys(r < image->core_count ? &image->routes[r] : &image->input_map);
+    }
     e->image = image;
     hb_engine_reset(e);
     return HB_OK;
@@ -25,6 +40,8 @@ void hb_engine_reset(hb_engine *e) {
     memset(e->output_counts, 0, outputs * sizeof e->output_counts[0]);
     memset(e->saturations, 0, sizeof e->saturations);
     memset(e->dropped, 0, sizeof e->dropped);
+    memset(e->core_events, 0, sizeof e->core_events);
+    e->synaptic_events = 0;
 }
 
 /* docs/fixed-point.md section 2: round half up, flooring shifts on exact 64-bit values. */
@@ -55,6 +72,8 @@ static void update_core(hb_engine *e, uint32_t c) {
     const uint32_t t = e->step;
     uint32_t *saturations = &e->saturations[core->layer];
     uint32_t spikes = 0;
+    e->synaptic_events += (uint64_t)e->core_events[c] * core->neuron_count;
+    e->core_events[c] = 0;
     for (uint32_t k = 0; k < core->neuron_count; k++) {
         const uint32_t i = core->state_offset + k;
         int64_t cur = decay(e->current[i], layer->current_kind, layer->current_param);
@@ -91,6 +110,7 @@ static void update_core(hb_engine *e, uint32_t c) {
 static void deliver(hb_engine *e, uint32_t c, uint32_t axon) {
     const hb_core *core = &e->image->cores[c];
     int64_t *sum = e->row_sum + core->state_offset;
+    e->core_events[c]++;
     if (core->weight_bits == 8) {
         const int8_t *row = (const int8_t *)core->weights + (uint64_t)axon * core->neuron_count;
         for (uint32_t k = 0; k < core->neuron_count; k++) sum[k] += row[k];
@@ -99,31 +119,56 @@ static void deliver(hb_engine *e, uint32_t c, uint32_t axon) {
     }
 }
 
-/* A source spike through the first entry with n & mask == key (none: it goes nowhere). */
-static void route(hb_engine *e, const hb_table *table, uint32_t source) {
-    const uint8_t *p = table->entries;
-    for (uint32_t entry = 0; entry < table->entry_count; entry++) {
-        uint32_t key = hb_get32(p), mask = hb_get32(p + 4), targets = hb_get16(p + 8);
-        if ((source & mask) == key) {
-            for (uint32_t t = 0; t < targets; t++) {
-                deliver(e, hb_get32(p + 10 + 8 * t), hb_get32(p + 14 + 8 * t) + (source & ~mask));
-            }
-            return;
-        }
-        p += 10u + 8u * targets;
+/* One router's work in one step: its budget and, for exact-key tables, the scan position
+ * (sources come in ascending order, so the matching entry is never behind the last one). */
+typedef struct router_step {
+    const hb_table *table;
+    uint32_t forwarded;
+    uint32_t *dropped;
+    int exact;
+    uint32_t entry;          /* exact tables: the next entry to look at */
+    const uint8_t *at;       /* and where it starts */
+} router_step;
+
+static router_step router_begin(hb_engine *e, uint32_t r) {
+    const hb_table *table = r < e->image->core_count ? &e->image->routes[r] : &e->image->input_map;
+    router_step s = {table, 0, &e->dropped[r], e->exact_keys[r], 0, table->entries};
+    return s;
+}
+
+static void send(hb_engine *e, const uint8_t *entry, uint32_t source) {
+    uint32_t mask = hb_get32(entry + 4), targets = hb_get16(entry + 8);
+    for (uint32_t t = 0; t < targets; t++) {
+        deliver(e, hb_get32(entry + 10 + 8 * t), hb_get32(entry + 14 + 8 * t) + (source & ~mask));
     }
 }
 
-/* Budget: the first `spike_budget` source spikes of the step (ascending), whether or not an
+/* A source spike through the first entry with n & mask == key (none: it goes nowhere). The
+ * budget: the first `spike_budget` source spikes of the step (ascending), whether or not an
  * entry matches them, are forwarded; the rest are dropped and counted. */
-typedef struct budget { uint32_t forwarded; uint32_t *dropped; } budget;
-static void offer(hb_engine *e, const hb_table *table, budget *b, uint32_t source) {
-    if (table->spike_budget != 0 && b->forwarded >= table->spike_budget) {
-        count(b->dropped, 1);
+static void offer(hb_engine *e, router_step *s, uint32_t source) {
+    const hb_table *table = s->table;
+    if (table->spike_budget != 0 && s->forwarded >= table->spike_budget) {
+        count(s->dropped, 1);
         return;
     }
-    b->forwarded++;
-    route(e, table, source);
+    s->forwarded++;
+    if (s->exact) {
+        while (s->entry < table->entry_count && hb_get32(s->at) < source) {
+            s->at += 10u + 8u * hb_get16(s->at + 8);
+            s->entry++;
+        }
+        if (s->entry < table->entry_count && hb_get32(s->at) == source) send(e, s->at, source);
+        return;
+    }
+    const uint8_t *p = table->entries;
+    for (uint32_t entry = 0; entry < table->entry_count; entry++) {
+        if ((source & hb_get32(p + 4)) == hb_get32(p)) {
+            send(e, p, source);
+            return;
+        }
+        p += 10u + 8u * hb_get16(p + 8);
+    }
 }
 
 static void count_outputs(hb_engine *e) {
@@ -143,10 +188,10 @@ static void run_cores(hb_engine *e) {
     count_outputs(e);
     for (uint32_t c = 0; c < image->core_count; c++) {
         const hb_core *core = &image->cores[c];
-        budget b = {0, &e->dropped[c]};
         if (e->core_spikes[c] == 0) continue;
+        router_step s = router_begin(e, c);
         for (uint32_t k = 0; k < core->neuron_count; k++) {
-            if (e->fired[core->state_offset + k]) offer(e, &image->routes[c], &b, k);
+            if (e->fired[core->state_offset + k]) offer(e, &s, k);
         }
     }
 }
@@ -157,8 +202,8 @@ hb_status hb_engine_step(hb_engine *e, const uint32_t *inputs, uint32_t n) {
         if (inputs[k] >= e->image->input_count || (k > 0 && inputs[k] <= inputs[k - 1])) return HB_CMD_BAD_ARGUMENT;
     }
     run_cores(e);
-    budget b = {0, &e->dropped[e->image->core_count]};
-    for (uint32_t k = 0; k < n; k++) offer(e, &e->image->input_map, &b, inputs[k]);
+    router_step s = router_begin(e, e->image->core_count);
+    for (uint32_t k = 0; k < n; k++) offer(e, &s, inputs[k]);
     e->step++;
     return HB_OK;
 }
@@ -168,10 +213,10 @@ hb_status hb_engine_step_bitmap(hb_engine *e, const uint8_t *bitmap) {
     const uint32_t inputs = e->image->input_count;
     if ((inputs & 7u) != 0 && (bitmap[inputs >> 3] >> (inputs & 7u)) != 0) return HB_CMD_BAD_ARGUMENT;
     run_cores(e);
-    budget b = {0, &e->dropped[e->image->core_count]};
+    router_step s = router_begin(e, e->image->core_count);
     for (uint32_t byte = 0; byte < (inputs + 7u) / 8u; byte++) {
         for (uint32_t bit = 0; bitmap[byte] >> bit; bit++) {
-            if (bitmap[byte] >> bit & 1u) offer(e, &e->image->input_map, &b, byte * 8u + bit);
+            if (bitmap[byte] >> bit & 1u) offer(e, &s, byte * 8u + bit);
         }
     }
     e->step++;

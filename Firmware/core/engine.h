@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "image.h"
-#include "limits.h"
+#include "engine_limits.h"
 #include "status.h"
 
 typedef struct hb_engine {
@@ -23,6 +23,11 @@ typedef struct hb_engine {
     uint32_t output_counts[HB_MAX_NEURONS];
     uint32_t saturations[HB_MAX_LAYERS];  /* clamps that changed c or u, counted separately */
     uint32_t dropped[HB_MAX_CORES + 1];   /* budget drops per router; the last is the input map */
+    uint64_t synaptic_events;             /* events consumed x neurons of the receiving core (docs/emulator.md) */
+    uint32_t core_events[HB_MAX_CORES];   /* events delivered to each core for the next step */
+    /* Routers whose entries all have mask 0xFFFFFFFF and strictly ascending keys (what the
+     * compiler writes): a step's ascending sources are matched by one forward scan. */
+    uint8_t exact_keys[HB_MAX_CORES + 1];
 } hb_engine;
 
 /* Binds a parsed image (which must outlive the engine's use of it) and resets the state. The

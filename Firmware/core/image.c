@@ -75,7 +75,7 @@ typedef struct frame {
 
 static hb_status parse_framing(const uint8_t *bytes, size_t length, frame *f, int *section) {
     if (length < HB_IMAGE_MIN_BYTES) return HB_IMG_TRUNCATED;
-    if (memcmp(bytes, "HM2BPIMG", 8) != 0) return HB_IMG_BAD_MAGIC;
+    if (!hb_same(bytes, "HM2BPIMG", 8)) return HB_IMG_BAD_MAGIC;
     if (hb_get32(bytes + 8) != 1u) return HB_IMG_UNSUPPORTED_VERSION;
     if (hb_get32(bytes + 12) != 8u) return HB_IMG_BAD_SECTION_COUNT;
     reader body = {bytes + 16, (uint32_t)(length - 16u - 32u), 1};
@@ -83,7 +83,7 @@ static hb_status parse_framing(const uint8_t *bytes, size_t length, frame *f, in
         *section = s;
         const uint8_t *tag = take(&body, 4);
         if (!tag) return HB_IMG_BAD_SECTION_LENGTH;
-        if (memcmp(tag, hb_section_tags[s], 4) != 0) return HB_IMG_BAD_SECTION_TAG;
+        if (!hb_same(tag, hb_section_tags[s], 4)) return HB_IMG_BAD_SECTION_TAG;
         uint32_t n = u32(&body);
         const uint8_t *payload = take(&body, n);
         uint32_t crc = u32(&body);
@@ -98,7 +98,7 @@ static hb_status parse_framing(const uint8_t *bytes, size_t length, frame *f, in
      * files are accepted) name the damaged section of a corrupt download. */
     uint8_t digest[32];
     hb_sha256(bytes, length - 32u, digest);
-    if (memcmp(digest, bytes + length - 32u, 32) != 0) return HB_IMG_BAD_SHA256;
+    if (!hb_same(digest, bytes + length - 32u, 32)) return HB_IMG_BAD_SHA256;
     return HB_OK;
 }
 
@@ -286,9 +286,9 @@ static hb_status check_drive_bound(const hb_image *image) {
 }
 
 static hb_status check_board(const hb_image *image, const hb_profile *profile) {
-    size_t name_length = strlen(profile->target_name);
+    size_t name_length = hb_text_length(profile->target_name, HB_TARGET_NAME_MAX);
     if (image->target_kind != 1 || image->target_name_length != name_length ||
-        memcmp(image->target_name, profile->target_name, name_length) != 0) return HB_IMG_WRONG_TARGET;
+        !hb_same(image->target_name, profile->target_name, name_length)) return HB_IMG_WRONG_TARGET;
     if (image->usb_vendor_id != profile->usb_vendor_id || image->usb_product_id != profile->usb_product_id) return HB_IMG_WRONG_USB_ID;
     if (image->protocol_version != profile->protocol_version) return HB_IMG_WRONG_PROTOCOL;
     return HB_OK;

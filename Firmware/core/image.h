@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "engine_limits.h"
 #include "profile.h"
 #include "status.h"
 

@@ -399,8 +399,8 @@ static uint32_t info(hb_protocol *p, uint8_t *out) {
     hb_put16(out + 2, HB_PROTOCOL_MIN_VERSION);
     hb_put32(out + 4, HB_FIRMWARE_VERSION);
     hb_put32(out + 8, HB_MAX_PAYLOAD);
-    memcpy(out + 12, p->profile->target_name, strlen(p->profile->target_name));
-    memcpy(out + 76, p->profile->serial, strlen(p->profile->serial));
+    memcpy(out + 12, p->profile->target_name, hb_text_length(p->profile->target_name, HB_TARGET_NAME_MAX));
+    memcpy(out + 76, p->profile->serial, hb_text_length(p->profile->serial, HB_SERIAL_MAX));
     hb_put16(out + 108, p->profile->usb_vendor_id);
     hb_put16(out + 110, p->profile->usb_product_id);
     hb_put32(out + 112, p->profile->max_image_bytes);
@@ -593,7 +593,7 @@ hb_bulk_result hb_protocol_bulk_out(hb_protocol *p, const uint8_t *packet, size_
             p->rx_length += (uint32_t)n;
             at += n;
             if (p->rx_length < HB_FRAME_HEADER_BYTES) break;
-            if (memcmp(p->rx, HB_FRAME_MAGIC, 4) != 0) return halt_out(p, HB_FRAME_BAD_MAGIC);
+            if (!hb_same(p->rx, HB_FRAME_MAGIC, 4)) return halt_out(p, HB_FRAME_BAD_MAGIC);
             uint32_t payload = hb_get32(p->rx + 12);
             if (payload > HB_MAX_PAYLOAD) return halt_out(p, HB_FRAME_TOO_LARGE);
             p->rx_expected = HB_FRAME_HEADER_BYTES + payload + HB_FRAME_CRC_BYTES;

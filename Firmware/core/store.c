@@ -19,7 +19,7 @@ uint32_t hb_store_flash_bytes(uint32_t max_image_bytes, uint32_t sector_size) {
 static int read_record(const hb_store *s, int sector, uint32_t *sequence, int *slot, uint32_t *length,
                        const uint8_t **sha) {
     const uint8_t *r = flash_bytes(s) + (uint32_t)sector * s->flash.sector_size;
-    if (memcmp(r, record_magic, 4) != 0 || hb_crc32(0, r, 48) != hb_get32(r + 48)) return 0;
+    if (!hb_same(r, record_magic, 4) || hb_crc32(0, r, 48) != hb_get32(r + 48)) return 0;
     *sequence = hb_get32(r + 4);
     uint32_t which = hb_get32(r + 8);
     *length = hb_get32(r + 12);
@@ -34,7 +34,7 @@ static int read_record(const hb_store *s, int sector, uint32_t *sequence, int *s
 static int adopt(hb_store *s, int slot, uint32_t length, const uint8_t *sha) {
     const uint8_t *bytes = flash_bytes(s) + slot_base(s, slot);
     if (hb_image_parse(&s->image, bytes, length, s->profile, NULL) != HB_OK) return 0;
-    if (sha && memcmp(sha, s->image.digest, 32) != 0) return 0;
+    if (sha && !hb_same(sha, s->image.digest, 32)) return 0;
     s->active_slot = slot;
     s->active_length = length;
     return 1;
@@ -86,7 +86,7 @@ hb_status hb_store_begin(hb_store *s) {
 
 static hb_status program_verified(hb_store *s, uint32_t offset, const uint8_t *data, uint32_t length) {
     if (s->flash.ops->program(s->flash.context, offset, data, length) != 0) return HB_STORE_PROGRAM_FAILED;
-    if (memcmp(flash_bytes(s) + offset, data, length) != 0) return HB_STORE_VERIFY_FAILED;
+    if (!hb_same(flash_bytes(s) + offset, data, length)) return HB_STORE_VERIFY_FAILED;
     return HB_OK;
 }
 
@@ -127,7 +127,7 @@ hb_status hb_store_commit(hb_store *s) {
     uint64_t expected = 0;
     if (!hb_image_expected_length(bytes, s->written, &expected) || expected > s->written) {
         /* A complete framing that announces more bytes than arrived, or not even the headers. */
-        if (s->written < HB_IMAGE_MIN_BYTES || memcmp(bytes, "HM2BPIMG", 8) == 0) return HB_STORE_INCOMPLETE;
+        if (s->written < HB_IMAGE_MIN_BYTES || hb_same(bytes, "HM2BPIMG", 8)) return HB_STORE_INCOMPLETE;
     }
     int old_slot = s->active_slot;
     hb_status status = hb_image_parse(&s->image, bytes, s->written, s->profile, NULL);

@@ -6,10 +6,10 @@
 
 int hb_test_failed;
 
-extern const hb_test checksum_tests[], image_tests[], engine_tests[], store_tests[], protocol_tests[];
+extern const hb_test checksum_tests[], image_tests[], engine_tests[], store_tests[], protocol_tests[], poisson_tests[];
 
 int main(void) {
-    const hb_test *suites[] = {checksum_tests, image_tests, engine_tests, store_tests, protocol_tests};
+    const hb_test *suites[] = {checksum_tests, image_tests, engine_tests, store_tests, protocol_tests, poisson_tests};
     int passed = 0, failed = 0;
     for (size_t s = 0; s < sizeof suites / sizeof suites[0]; s++) {
         for (const hb_test *t = suites[s]; t->name; t++) {

@@ -2,8 +2,8 @@
  * A board build sets them from its profile's RAM (Firmware/mcu/Makefile); the host build
  * (tests, virtual board) uses the generous defaults. An image over a limit is refused with
  * HB_IMG_EXCEEDS_BOARD. */
-#ifndef HB_LIMITS_H
-#define HB_LIMITS_H
+#ifndef HB_ENGINE_LIMITS_H
+#define HB_ENGINE_LIMITS_H
 
 #ifndef HB_MAX_LAYERS
 #define HB_MAX_LAYERS 16u
