@@ -58,6 +58,11 @@ if [ "${1:-}" = "--session" ]; then
     expect "verify --on-device, 200 samples, zero differences" 0 "200 samples, 8 cores, 640000 core-steps .*identical: every spike" \
       -- "$HM2BP" verify "$MODEL" "$A" --limit 200 --on-device
     expect "verify --on-device --json" 0 '"differingSamples" : 0' -- "$HM2BP" verify "$MODEL" "$A" --limit 3 --on-device --json
+    scenario HM2BP_VB_ENGINE_FAULT=3
+    expect "a board whose engine differs fails verify at the first divergence" 1 \
+      "DIFFERENT on 1 of 2 samples; first divergence: sample 0, core 0 \(layer 0\), neuron 0, step [1-9][0-9]*: board (spikes|silent), emulator (spikes|silent)" \
+      -- "$HM2BP" verify "$MODEL" "$A" --limit 2 --on-device
+    scenario ""
 
     # The stock dfu-util, a client nobody here wrote.
     expect "dfu-util lists the board" 0 "Found DFU: \[1209:b2b1\].*name=\"hm2bp model image\", serial=\"HM2BP-VB-0001\"" -- dfu-util -l

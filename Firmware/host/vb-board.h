@@ -43,8 +43,16 @@ int vb_board_bulk_out(vb_board *board, uint8_t endpoint, const uint8_t *packet, 
  * nothing to send, or VB_STALL. */
 int vb_board_bulk_in(vb_board *board, uint8_t endpoint, uint8_t *packet, size_t capacity);
 
-/* The version knobs (0 = the firmware's own), changed between commands by a scenario. */
-void vb_board_set_versions(vb_board *board, uint32_t firmware_version, uint16_t protocol_version);
+/* Scenario knobs that change what the firmware says, set again at every open of the device:
+ * another firmware version in INFO, another protocol version in GET_VERSION (0 = the
+ * firmware's own), and an engine fault: the Nth traced RUN_STEPS reply (first = 1, 0 = none)
+ * gets neuron 0 of core 0 flipped in its first step, as a board whose engine is wrong. */
+typedef struct {
+    uint32_t firmware_version;
+    uint16_t protocol_version;
+    long engine_fault;
+} vb_board_faults;
+void vb_board_set_faults(vb_board *board, const vb_board_faults *faults);
 
 /* CLEAR_FEATURE(ENDPOINT_HALT) on an endpoint, and a bus reset. */
 void vb_board_clear_halt(vb_board *board, uint8_t endpoint);

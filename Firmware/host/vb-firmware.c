@@ -25,6 +25,8 @@ struct vb_board {
     hb_protocol *protocol;
     uint32_t firmware_version_override;
     uint16_t protocol_version_override;
+    long engine_fault;               /* flip a spike in this traced RUN_STEPS reply (1 = first) */
+    long traced_replies;
     /* one reply frame gathered from the handler, served packet by packet (to patch INFO) */
     uint8_t reply[HB_MAX_FRAME + HB_BULK_MAX_PACKET];
     size_t reply_length, reply_sent;
@@ -145,8 +147,8 @@ int vb_board_bulk_out(vb_board *b, uint8_t endpoint, const uint8_t *packet, size
     return hb_protocol_bulk_out(b->protocol, packet, length) == HB_BULK_STALL ? VB_STALL : 0;
 }
 
-/* Gathers a whole reply from the handler (its packets up to the short one), so that the INFO
- * knob can rewrite the firmware version and the CRC32 before the host sees it. */
+/* Gathers a whole reply from the handler (its packets up to the short one), so that the knobs
+ * can rewrite INFO's firmware version or a traced spike, and the CRC32, before the host sees it. */
 static int gather_reply(vb_board *b) {
     b->reply_length = b->reply_sent = 0;
     for (;;) {
@@ -167,6 +169,14 @@ static int gather_reply(vb_board *b) {
         uint32_t crc = hb_crc32(0, b->reply, HB_FRAME_HEADER_BYTES + 184);
         for (int i = 0; i < 4; i++) b->reply[HB_FRAME_HEADER_BYTES + 184 + i] = (uint8_t)(crc >> (8 * i));
     }
+    size_t traced = HB_FRAME_HEADER_BYTES + 8 + HB_FRAME_CRC_BYTES;
+    if (b->engine_fault && b->reply_length > traced && b->reply[6] == (HB_CMD_RUN_STEPS & 0xFF) &&
+        b->reply[7] == ((HB_CMD_RUN_STEPS | HB_REPLY_BIT) >> 8) && ++b->traced_replies == b->engine_fault) {
+        b->reply[HB_FRAME_HEADER_BYTES + 8] ^= 1; /* first step of the frame, core 0, neuron 0 */
+        size_t body = b->reply_length - HB_FRAME_CRC_BYTES;
+        uint32_t crc = hb_crc32(0, b->reply, body);
+        for (int i = 0; i < 4; i++) b->reply[body + i] = (uint8_t)(crc >> (8 * i));
+    }
     b->reply_pending = 1;
     return 0;
 }
@@ -186,9 +196,11 @@ int vb_board_bulk_in(vb_board *b, uint8_t endpoint, uint8_t *packet, size_t capa
     return (int)n;
 }
 
-void vb_board_set_versions(vb_board *b, uint32_t firmware_version, uint16_t protocol_version) {
-    b->firmware_version_override = firmware_version;
-    b->protocol_version_override = protocol_version;
+void vb_board_set_faults(vb_board *b, const vb_board_faults *faults) {
+    b->firmware_version_override = faults->firmware_version;
+    b->protocol_version_override = faults->protocol_version;
+    b->engine_fault = faults->engine_fault;
+    b->traced_replies = 0;
 }
 
 void vb_board_clear_halt(vb_board *b, uint8_t endpoint) {

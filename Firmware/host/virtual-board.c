@@ -45,6 +45,7 @@ typedef struct {
     int trace;              /* HM2BP_VB_TRACE=1: every ioctl on stderr */
     long firmware_version;  /* HM2BP_VB_FIRMWARE_VERSION=N */
     long protocol_version;  /* HM2BP_VB_PROTOCOL_VERSION=N */
+    long engine_fault;      /* HM2BP_VB_ENGINE_FAULT=N: the Nth traced RUN_STEPS reply has one spike flipped */
 } knobs;
 
 static knobs knob;
@@ -419,7 +420,8 @@ static void client_connected(UMockdevIoctlBase *handler, UMockdevIoctlClient *cl
     port *p = user_data;
     g_mutex_lock(&p->lock);
     read_knobs();
-    vb_board_set_versions(p->board, (uint32_t)knob.firmware_version, (uint16_t)knob.protocol_version);
+    vb_board_faults faults = {(uint32_t)knob.firmware_version, (uint16_t)knob.protocol_version, knob.engine_fault};
+    vb_board_set_faults(p->board, &faults);
     p->transfers = p->bulk_in_transfers = p->bulk_out_transfers = 0;
     /* The tests open the node one command at a time; a new open also means the last client is
      * gone (umockdev does not always tell), and an unplugged board has been plugged in again. */
@@ -498,6 +500,7 @@ static void read_knobs(void) {
     knob.trace = env_long("HM2BP_VB_TRACE", 0) != 0;
     knob.firmware_version = env_long("HM2BP_VB_FIRMWARE_VERSION", 0);
     knob.protocol_version = env_long("HM2BP_VB_PROTOCOL_VERSION", 0);
+    knob.engine_fault = env_long("HM2BP_VB_ENGINE_FAULT", 0);
 }
 
 static void usage(void) {
@@ -508,7 +511,8 @@ static void usage(void) {
           "(stall the Nth bulk OUT transfer), HM2BP_VB_NAK=bulk|all (never answer), HM2BP_VB_UNPLUG_AFTER=N\n"
           "(unplug after N transfers), HM2BP_VB_SHORT_REPLY=N / HM2BP_VB_CORRUPT_REPLY=N (bulk IN transfers from\n"
           "the Nth on cut short / one byte flipped; HM2BP_VB_REPLY_FAULTS=K: only K of them), HM2BP_VB_CLAIMED=1 (interfaces busy), HM2BP_VB_PERMISSION=denied,\n"
-          "HM2BP_VB_FIRMWARE_VERSION=0xMMmmpp (INFO), HM2BP_VB_PROTOCOL_VERSION=N (GET_VERSION), HM2BP_VB_TRACE=1.\n"
+          "HM2BP_VB_FIRMWARE_VERSION=0xMMmmpp (INFO), HM2BP_VB_PROTOCOL_VERSION=N (GET_VERSION), HM2BP_VB_ENGINE_FAULT=N\n"
+          "(the Nth traced RUN_STEPS reply has neuron 0 of core 0 flipped in its first step), HM2BP_VB_TRACE=1.\n"
           "HM2BP_VB_SCENARIO=FILE: KEY=VALUE lines read again at every open of the device, over the environment.\n"
           "Counters (transfers, blocks) restart at every open.\n"
           "Exit status: COMMAND's; 125 when the board saw a protocol violation; 126 when the runner could not start.\n",
