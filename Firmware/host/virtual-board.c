@@ -298,6 +298,12 @@ static void reap(port *p, UMockdevIoctlClient *client, UMockdevIoctlData *arg) {
     GError *error = NULL;
     UMockdevIoctlData *data = umockdev_ioctl_data_resolve(arg, 0, sizeof(void *), &error);
     g_clear_error(&error);
+    if (!data) {
+        violation(p, "REAPURB without a place for the URB pointer", 0);
+        *link = u; /* keep it for a correct reap */
+        umockdev_ioctl_client_complete(client, -1, EFAULT);
+        return;
+    }
     urb_write_back(u);
     umockdev_ioctl_data_set_ptr(data, 0, u->urb_data);
     umockdev_ioctl_client_complete(client, 0, 0);

@@ -82,7 +82,7 @@ public final class InMemoryTransport: Transport {
         var at = 0
         repeat {
             let n = min(maxPacket, data.count - at)
-            let result = data.withUnsafeBufferPointer { vb_board_bulk_out(board, bulkOut, $0.baseAddress! + at, n) }
+            let result = data.withUnsafeBufferPointer { vb_board_bulk_out(board, bulkOut, $0.baseAddress.map { $0 + at }, n) }
             if result == VB_STALL { throw TransportError.stall }
             at += n
             if n < maxPacket { break }
