@@ -14,7 +14,8 @@ directory=hm2bp-demo
 while [ $# -gt 0 ]; do
   case "$1" in --directory) directory="$2"; shift 2 ;; --directory=*) directory="${1#*=}"; shift ;; *) shift ;; esac
 done
-echo "5/5 board: compile for hm2bp-nano, flash a virtual board over USB, run 1,000 test images on it"
+[ -f "$directory/model.hm2bp" ] || exit 0  # e.g. `demo --help`: no model was trained
+echo "board: compile for hm2bp-nano, flash a virtual board over USB, run 1,000 test images on it"
 .build/release/hm2bp compile "$directory/model.hm2bp" --target hm2bp-nano -o "$directory/model.nano.img" >/dev/null
 bash scripts/with-virtual-board.sh --target hm2bp-nano -- bash -c 'set -eo pipefail
   .build/release/hm2bp flash "$1" | sed "s/^/    /"
