@@ -5,19 +5,19 @@
  *
  *   virtual-board [--target T] [--targets-dir D] [--serial S[,S2...]] [--boards N] -- COMMAND...
  *
- * Scenario knobs are environment variables (HM2BP_VB_*), listed in usage(). Exit status: the
+ * Scenario knobs are environment variables (HM2BP_VB_*), or lines of the file HM2BP_VB_SCENARIO
+ * names (read again at every open of a device node), listed in usage(). Exit status: the
  * command's, or 125 when the board saw a protocol violation (an ioctl or request a correct
  * host never sends), or 126/127 when the runner itself could not start. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/usbdevice_fs.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
+#include <sys/ioctl.h> /* the _IOC macros of the USBDEVFS_* requests */
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -31,7 +31,7 @@
 #define EXIT_VIOLATION 125
 #define EXIT_SETUP 126
 
-/* Scenario knobs, read once from the environment. 0 = off. */
+/* Scenario knobs, read at every open of a device node (read_knobs). 0 = off. */
 typedef struct {
     long stall_block;       /* HM2BP_VB_STALL_BLOCK=N: stall DFU_DNLOAD block N (first = 0) */
     long stall_bulk;        /* HM2BP_VB_STALL_BULK=N: stall the Nth bulk OUT transfer (first = 1) */
