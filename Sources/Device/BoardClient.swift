@@ -89,13 +89,13 @@ public final class BoardClient {
     }
 
     /// Runs a transfer and gives its failure a meaning; a stall is cleared and explained by the
-    /// board's STATUS.
-    func mapped<T>(_ what: String, _ body: () throws -> T) throws -> T {
+    /// board's STATUS. `timeout` is the transfer's, when it is not the client's.
+    func mapped<T>(_ what: String, timeout: Int? = nil, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as TransportError {
             switch error {
-            case .timeout: throw DeviceError.timeout(during: what, milliseconds: timeoutMilliseconds)
+            case .timeout: throw DeviceError.timeout(during: what, milliseconds: timeout ?? timeoutMilliseconds)
             case .disconnected: throw DeviceError.disconnected(during: what)
             case .cancelled: throw DeviceError.cancelled
             case .overflow: throw DeviceError.badReply(during: what, problem: "longer than any frame")
