@@ -85,6 +85,10 @@ if [ "${1:-}" = "--session" ]; then
     scenario HM2BP_VB_NAK=bulk
     expect "endless NAK on bulk IN" 8 "did not answer within 2000 ms during INFO .* replug" -- "$HM2BP" flash "$A"
     still_runs "NAK" "$B"
+    scenario HM2BP_VB_NAK=bulk
+    expect "Ctrl-C cancels a waiting transfer cleanly" 130 "hm2bp: error: interrupted .* fix: run the command again" \
+      -- timeout --preserve-status -s INT 1.2 "$HM2BP" flash "$A"
+    still_runs "interrupted" "$B"
     scenario HM2BP_VB_NAK=all
     expect "board hangs (control transfers NAK too)" 8 "did not answer within" -- "$HM2BP" flash "$A"
     still_runs "hang" "$B"
