@@ -201,6 +201,13 @@ run_session main $vb
 HM2BP_VB_PERMISSION=denied run_session permission $vb
 HM2BP_TARGETS_DIR="$WORK/targets" run_session small-slot $vb
 run_session two-boards $vb --boards 2 --serial LEFT,RIGHT
+# The runner itself: a usbfs request no correct host sends (USBDEVFS_DISCONNECT, from perl, which
+# every Debian has) is a protocol violation, and the runner exits 125 although the client exits 0.
+violation_status=0
+$vb -- perl -e 'open(F, "+<", "/dev/bus/usb/001/002") or die "open: $!"; ioctl(F, 0x5516, 0); exit 0' >"$WORK/violation.txt" 2>&1 || violation_status=$?
+if [ "$violation_status" = 125 ] && grep -q "protocol violation: ioctl the board does not answer (0x5516)" "$WORK/violation.txt"; then
+  echo "ok   a protocol violation makes the runner exit 125"
+else echo "FAIL protocol violation: exit $violation_status"; cat "$WORK/violation.txt"; failed=$((failed + 1)); fi
 run_session micro $vb --target hm2bp-micro
 
 if [ "$failed" -ne 0 ]; then echo "loader tests: $failed FAILED"; exit 1; fi
