@@ -140,6 +140,13 @@ if [ "${1:-}" = "--session" ]; then
     expect "run on it" 0 "board RIGHT .*agreement with the emulator: 100.00%" -- "$HM2BP" run "$A" --limit 5 --device RIGHT
     expect "the other board is untouched" 16 "board LEFT runs image \(none\)" -- "$HM2BP" run "$A" --limit 1 --device LEFT
     ;;
+  kept-flash-1)
+    expect "flash with the board's flash kept in a folder" 0 "read back: identical" -- "$HM2BP" flash "$A"
+    ;;
+  kept-flash-2)
+    expect "the next run boots the kept image" 0 "slot A, [0-9]+ bytes, SHA-256 $(digest "$A")" -- "$HM2BP" devices
+    expect "and runs it" 0 "agreement with the emulator: 100.00%" -- "$HM2BP" run "$A" --limit 2
+    ;;
   micro)
     expect "flash the micro board" 0 "read back: identical" -- "$HM2BP" flash "$WORK/micro.img"
     expect "verify on the micro board" 0 "identical: every spike" -- "$HM2BP" verify "$MODEL" "$WORK/micro.img" --limit 10 --on-device
@@ -209,6 +216,9 @@ if [ "$violation_status" = 125 ] && grep -q "protocol violation: ioctl the board
   echo "ok   a protocol violation makes the runner exit 125"
 else echo "FAIL protocol violation: exit $violation_status"; cat "$WORK/violation.txt"; failed=$((failed + 1)); fi
 run_session micro $vb --target hm2bp-micro
+mkdir -p "$WORK/state"
+run_session kept-flash-1 $vb --state "$WORK/state"
+run_session kept-flash-2 $vb --state "$WORK/state"
 
 if [ "$failed" -ne 0 ]; then echo "loader tests: $failed FAILED"; exit 1; fi
 echo "loader tests: all passed"

@@ -17,13 +17,16 @@ typedef struct {
     const char *target;          /* board profile name, e.g. "hm2bp-nano" */
     const char *targets_dir;     /* folder holding <target>.json */
     const char *serial;          /* USB serial number string */
+    const char *flash_file;      /* NULL, or where the board's flash is kept between runs */
     uint32_t firmware_version;   /* major << 16 | minor << 8 | patch; 0 = the firmware's own */
     uint16_t protocol_version;   /* 0 = the firmware's own */
 } vb_board_config;
 
-/* Creates a board with an empty image store; NULL with a message on stderr when the profile
- * cannot be read. */
+/* Creates a board: its flash from `flash_file` when that holds a flash of this profile's size,
+ * else erased (no image); NULL with a message on stderr when the profile cannot be read. */
 vb_board *vb_board_new(const vb_board_config *config);
+/* Writes the flash back to `flash_file` (whole, through a temporary file and a rename, so the
+ * next run boots from it as a board boots after power-off) and frees the board. */
 void vb_board_free(vb_board *board);
 
 /* The device descriptor followed by the whole configuration descriptor (what sysfs's

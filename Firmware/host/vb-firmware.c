@@ -18,6 +18,8 @@
 struct vb_board {
     hb_profile profile;
     uint8_t *flash_memory;
+    uint32_t flash_bytes;
+    char flash_file[1024];
     hb_ram_flash ram;
     hb_flash flash;
     hb_store store;
@@ -95,9 +97,22 @@ vb_board *vb_board_new(const vb_board_config *config) {
     b->engine = calloc(1, sizeof *b->engine);
     b->protocol = calloc(1, sizeof *b->protocol);
     if (!b->flash_memory || !b->engine || !b->protocol) { vb_board_free(b); return NULL; }
-    memset(b->flash_memory, 0xFF, flash_bytes); /* erased NOR flash */
     hb_ram_flash_init(&b->ram, b->flash_memory, flash_bytes, SECTOR_BYTES);
     b->flash = hb_ram_flash_interface(&b->ram);
+    /* After init, which erases the RAM flash: the kept flash, if any, replaces it. */
+    b->flash_bytes = flash_bytes;
+    if (config->flash_file && strlen(config->flash_file) < sizeof b->flash_file - 8) {
+        strcpy(b->flash_file, config->flash_file);
+        FILE *f = fopen(config->flash_file, "rb");
+        if (f) {
+            /* A file of another size is another profile's flash: start erased instead. */
+            if (fread(b->flash_memory, 1, flash_bytes, f) != flash_bytes || fgetc(f) != EOF) {
+                fprintf(stderr, "virtual-board: %s is not a %s flash; starting erased\n", config->flash_file, config->target);
+                hb_ram_flash_init(&b->ram, b->flash_memory, flash_bytes, SECTOR_BYTES);
+            }
+            fclose(f);
+        }
+    }
     hb_store_open(&b->store, &b->flash, &b->profile); /* an empty store is fine: no image yet */
     hb_protocol_init(b->protocol, &b->profile, &b->store, b->engine);
     return b;
@@ -105,6 +120,17 @@ vb_board *vb_board_new(const vb_board_config *config) {
 
 void vb_board_free(vb_board *b) {
     if (!b) return;
+    if (b->flash_file[0] && b->flash_memory) {
+        char temporary[sizeof b->flash_file + 8];
+        snprintf(temporary, sizeof temporary, "%s.tmp", b->flash_file);
+        FILE *f = fopen(temporary, "wb");
+        int ok = f && fwrite(b->flash_memory, 1, b->flash_bytes, f) == b->flash_bytes;
+        if (f && fclose(f) != 0) ok = 0;
+        if (!ok || rename(temporary, b->flash_file) != 0) {
+            fprintf(stderr, "virtual-board: cannot keep the flash in %s\n", b->flash_file);
+            remove(temporary);
+        }
+    }
     free(b->flash_memory);
     free(b->engine);
     free(b->protocol);

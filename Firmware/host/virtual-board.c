@@ -3,7 +3,7 @@
  * that this process answers, driving the firmware's own USB unit (vb-board.h). Recipe and the
  * facts behind each choice: docs/loader.md, "The virtual board".
  *
- *   virtual-board [--target T] [--targets-dir D] [--serial S[,S2...]] [--boards N] -- COMMAND...
+ *   virtual-board [--target T] [--targets-dir D] [--serial S[,S2...]] [--boards N] [--state DIR] -- COMMAND...
  *
  * Scenario knobs are environment variables (HM2BP_VB_*), or lines of the file HM2BP_VB_SCENARIO
  * names (read again at every open of a device node), listed in usage(). Exit status: the
@@ -511,8 +511,10 @@ static void read_knobs(void) {
 
 static void usage(void) {
     fputs("usage: virtual-board [--target hm2bp-nano|hm2bp-micro] [--targets-dir DIR] [--serial S[,S2,...]]\n"
-          "                     [--boards N] -- COMMAND [ARGS...]\n"
+          "                     [--boards N] [--state DIR] -- COMMAND [ARGS...]\n"
           "Runs COMMAND with N virtual hm2bp boards attached under umockdev (libusb sees them).\n"
+          "--state DIR (or HM2BP_VB_STATE_DIR): each board's flash is kept in DIR/<target>.<serial>.flash\n"
+          "between runs, so an image flashed in one run is still active in the next.\n"
           "Scenario knobs (environment): HM2BP_VB_STALL_BLOCK=N (stall DFU block N), HM2BP_VB_STALL_BULK=N\n"
           "(stall the Nth bulk OUT transfer), HM2BP_VB_NAK=bulk|all (never answer), HM2BP_VB_UNPLUG_AFTER=N\n"
           "(unplug after N transfers), HM2BP_VB_SHORT_REPLY=N / HM2BP_VB_CORRUPT_REPLY=N (bulk IN transfers from\n"
@@ -599,6 +601,7 @@ int main(int argc, char **argv) {
     const char *target = "hm2bp-nano";
     const char *targets_dir = getenv("HM2BP_TARGETS_DIR") ? getenv("HM2BP_TARGETS_DIR") : "Targets";
     const char *serials = "HM2BP-VB-0001";
+    const char *state_dir = getenv("HM2BP_VB_STATE_DIR");
     int boards = 0;
     int i = 1;
     for (; i < argc; i++) {
@@ -608,6 +611,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--targets-dir") == 0) targets_dir = argv[++i];
         else if (strcmp(argv[i], "--serial") == 0) serials = argv[++i];
         else if (strcmp(argv[i], "--boards") == 0) boards = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--state") == 0) state_dir = argv[++i];
         else { usage(); return 2; }
     }
     if (i >= argc) { usage(); return 2; }
@@ -622,13 +626,16 @@ int main(int argc, char **argv) {
     for (int b = 0; b < boards; b++) {
         char fallback[32];
         snprintf(fallback, sizeof fallback, "HM2BP-VB-%04d", b + 1);
+        const char *serial = b < given ? serial_list[b] : fallback;
+        gchar *flash_file = state_dir ? g_strdup_printf("%s/%s.%s.flash", state_dir, target, serial) : NULL;
         vb_board_config config = {
             .target = target, .targets_dir = targets_dir,
-            .serial = b < given ? serial_list[b] : fallback,
+            .serial = serial, .flash_file = flash_file,
             .firmware_version = (uint32_t)knob.firmware_version,
             .protocol_version = (uint16_t)knob.protocol_version,
         };
         if (!attach(testbed, b, &config)) return EXIT_SETUP;
+        g_free(flash_file);
         port_count++;
     }
 
