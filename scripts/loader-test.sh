@@ -58,6 +58,11 @@ if [ "${1:-}" = "--session" ]; then
     expect "verify --on-device, 200 samples, zero differences" 0 "200 samples, 8 cores, 640000 core-steps .*identical: every spike" \
       -- "$HM2BP" verify "$MODEL" "$A" --limit 200 --on-device
     expect "verify --on-device --json" 0 '"differingSamples" : 0' -- "$HM2BP" verify "$MODEL" "$A" --limit 3 --on-device --json
+    scenario HM2BP_VB_ENGINE_FAULT=3
+    expect "a board whose engine differs fails verify at the first divergence" 1 \
+      "DIFFERENT on 1 of 2 samples; first divergence: sample 0, core 0 \(layer 0\), neuron 0, step [1-9][0-9]*: board (spikes|silent), emulator (spikes|silent)" \
+      -- "$HM2BP" verify "$MODEL" "$A" --limit 2 --on-device
+    scenario ""
 
     # The stock dfu-util, a client nobody here wrote.
     expect "dfu-util lists the board" 0 "Found DFU: \[1209:b2b1\].*name=\"hm2bp model image\", serial=\"HM2BP-VB-0001\"" -- dfu-util -l
@@ -80,6 +85,10 @@ if [ "${1:-}" = "--session" ]; then
     scenario HM2BP_VB_NAK=bulk
     expect "endless NAK on bulk IN" 8 "did not answer within 2000 ms during INFO .* replug" -- "$HM2BP" flash "$A"
     still_runs "NAK" "$B"
+    scenario HM2BP_VB_NAK=bulk
+    expect "Ctrl-C cancels a waiting transfer cleanly" 130 "hm2bp: error: interrupted .* fix: run the command again" \
+      -- timeout --preserve-status -s INT 1.2 "$HM2BP" flash "$A"
+    still_runs "interrupted" "$B"
     scenario HM2BP_VB_NAK=all
     expect "board hangs (control transfers NAK too)" 8 "did not answer within" -- "$HM2BP" flash "$A"
     still_runs "hang" "$B"
@@ -119,7 +128,7 @@ if [ "${1:-}" = "--session" ]; then
     ;;
   small-slot)
     expect "image too large for the board" 13 "has [0-9]+ bytes; an image slot of hm2bp-nano holds 600000 .* smaller model" -- "$HM2BP" flash "$A"
-    expect "the board itself refuses it too (dfu-util)" 74 "." -- dfu-util -a 0 -D "$A"
+    expect "the board itself refuses it too (dfu-util)" 74 "dfuERROR, status\(8\) = Cannot program memory due to received address that is out of range" -- dfu-util -a 0 -D "$A"
     expect "nothing was stored" 0 "active image: none" -- "$HM2BP" devices
     ;;
   two-boards)
@@ -130,6 +139,13 @@ if [ "${1:-}" = "--session" ]; then
     expect "flash the board chosen by serial" 0 "to RIGHT \(hm2bp-nano\)" -- "$HM2BP" flash "$A" --device RIGHT
     expect "run on it" 0 "board RIGHT .*agreement with the emulator: 100.00%" -- "$HM2BP" run "$A" --limit 5 --device RIGHT
     expect "the other board is untouched" 16 "board LEFT runs image \(none\)" -- "$HM2BP" run "$A" --limit 1 --device LEFT
+    ;;
+  kept-flash-1)
+    expect "flash with the board's flash kept in a folder" 0 "read back: identical" -- "$HM2BP" flash "$A"
+    ;;
+  kept-flash-2)
+    expect "the next run boots the kept image" 0 "slot A, [0-9]+ bytes, SHA-256 $(digest "$A")" -- "$HM2BP" devices
+    expect "and runs it" 0 "agreement with the emulator: 100.00%" -- "$HM2BP" run "$A" --limit 2
     ;;
   micro)
     expect "flash the micro board" 0 "read back: identical" -- "$HM2BP" flash "$WORK/micro.img"
@@ -192,7 +208,17 @@ run_session main $vb
 HM2BP_VB_PERMISSION=denied run_session permission $vb
 HM2BP_TARGETS_DIR="$WORK/targets" run_session small-slot $vb
 run_session two-boards $vb --boards 2 --serial LEFT,RIGHT
+# The runner itself: a usbfs request no correct host sends (USBDEVFS_DISCONNECT, from perl, which
+# every Debian has) is a protocol violation, and the runner exits 125 although the client exits 0.
+violation_status=0
+$vb -- perl -e 'open(F, "+<", "/dev/bus/usb/001/002") or die "open: $!"; ioctl(F, 0x5516, 0); exit 0' >"$WORK/violation.txt" 2>&1 || violation_status=$?
+if [ "$violation_status" = 125 ] && grep -q "protocol violation: ioctl the board does not answer (0x5516)" "$WORK/violation.txt"; then
+  echo "ok   a protocol violation makes the runner exit 125"
+else echo "FAIL protocol violation: exit $violation_status"; cat "$WORK/violation.txt"; failed=$((failed + 1)); fi
 run_session micro $vb --target hm2bp-micro
+mkdir -p "$WORK/state"
+run_session kept-flash-1 $vb --state "$WORK/state"
+run_session kept-flash-2 $vb --state "$WORK/state"
 
 if [ "$failed" -ne 0 ]; then echo "loader tests: $failed FAILED"; exit 1; fi
 echo "loader tests: all passed"

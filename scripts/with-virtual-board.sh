@@ -2,8 +2,11 @@
 # Runs a command with virtual hm2bp boards attached: the real, unmodified libusb in COMMAND talks
 # to the board firmware's own protocol code through umockdev (docs/loader.md, "The virtual board").
 #
-#   bash scripts/with-virtual-board.sh [--target hm2bp-nano|hm2bp-micro] [--serial S[,S2...]] [--boards N] -- COMMAND...
+#   bash scripts/with-virtual-board.sh [--target hm2bp-nano|hm2bp-micro] [--serial S[,S2...]] [--boards N]
+#                                      [--state DIR] -- COMMAND...
 #
+# A board's flash lives as long as the run, or, with --state DIR (or HM2BP_VB_STATE_DIR), in
+# DIR/<target>.<serial>.flash from one run to the next (flash in one run, run it in the next).
 # Scenario knobs are HM2BP_VB_* environment variables (`Firmware/build/host/virtual-board` without
 # arguments lists them). Installs its Debian packages when missing and builds the runner when its
 # sources changed. Exit status: COMMAND's; 125 when the board saw a protocol violation.
@@ -30,7 +33,7 @@ stale=0
 for s in "${sources[@]}"; do [ "$s" -nt "$runner" ] && stale=1; done
 if [ "$stale" = 1 ]; then
   make -s -C "$root/Firmware" lib >&2
-  # -iquote: the firmware's core/limits.h must not shadow the system <limits.h> that GLib includes.
+  # -iquote: the firmware's headers answer quoted includes only, never a system <...> include.
   # shellcheck disable=SC2046
   cc -std=gnu11 -O2 -g -Wall -Wextra -Werror -iquote "$root/Firmware/core" -iquote "$root/Firmware/host" \
     "$root/Firmware/host/virtual-board.c" "$root/Firmware/host/vb-firmware.c" \

@@ -18,6 +18,8 @@
 struct vb_board {
     hb_profile profile;
     uint8_t *flash_memory;
+    uint32_t flash_bytes;
+    char flash_file[1024];
     hb_ram_flash ram;
     hb_flash flash;
     hb_store store;
@@ -25,6 +27,8 @@ struct vb_board {
     hb_protocol *protocol;
     uint32_t firmware_version_override;
     uint16_t protocol_version_override;
+    long engine_fault;               /* flip a spike in this traced RUN_STEPS reply (1 = first) */
+    long traced_replies;
     /* one reply frame gathered from the handler, served packet by packet (to patch INFO) */
     uint8_t reply[HB_MAX_FRAME + HB_BULK_MAX_PACKET];
     size_t reply_length, reply_sent;
@@ -93,9 +97,22 @@ vb_board *vb_board_new(const vb_board_config *config) {
     b->engine = calloc(1, sizeof *b->engine);
     b->protocol = calloc(1, sizeof *b->protocol);
     if (!b->flash_memory || !b->engine || !b->protocol) { vb_board_free(b); return NULL; }
-    memset(b->flash_memory, 0xFF, flash_bytes); /* erased NOR flash */
     hb_ram_flash_init(&b->ram, b->flash_memory, flash_bytes, SECTOR_BYTES);
     b->flash = hb_ram_flash_interface(&b->ram);
+    /* After init, which erases the RAM flash: the kept flash, if any, replaces it. */
+    b->flash_bytes = flash_bytes;
+    if (config->flash_file && strlen(config->flash_file) < sizeof b->flash_file - 8) {
+        strcpy(b->flash_file, config->flash_file);
+        FILE *f = fopen(config->flash_file, "rb");
+        if (f) {
+            /* A file of another size is another profile's flash: start erased instead. */
+            if (fread(b->flash_memory, 1, flash_bytes, f) != flash_bytes || fgetc(f) != EOF) {
+                fprintf(stderr, "virtual-board: %s is not a %s flash; starting erased\n", config->flash_file, config->target);
+                hb_ram_flash_init(&b->ram, b->flash_memory, flash_bytes, SECTOR_BYTES);
+            }
+            fclose(f);
+        }
+    }
     hb_store_open(&b->store, &b->flash, &b->profile); /* an empty store is fine: no image yet */
     hb_protocol_init(b->protocol, &b->profile, &b->store, b->engine);
     return b;
@@ -103,6 +120,17 @@ vb_board *vb_board_new(const vb_board_config *config) {
 
 void vb_board_free(vb_board *b) {
     if (!b) return;
+    if (b->flash_file[0] && b->flash_memory) {
+        char temporary[sizeof b->flash_file + 8];
+        snprintf(temporary, sizeof temporary, "%s.tmp", b->flash_file);
+        FILE *f = fopen(temporary, "wb");
+        int ok = f && fwrite(b->flash_memory, 1, b->flash_bytes, f) == b->flash_bytes;
+        if (f && fclose(f) != 0) ok = 0;
+        if (!ok || rename(temporary, b->flash_file) != 0) {
+            fprintf(stderr, "virtual-board: cannot keep the flash in %s\n", b->flash_file);
+            remove(temporary);
+        }
+    }
     free(b->flash_memory);
     free(b->engine);
     free(b->protocol);
@@ -145,8 +173,8 @@ int vb_board_bulk_out(vb_board *b, uint8_t endpoint, const uint8_t *packet, size
     return hb_protocol_bulk_out(b->protocol, packet, length) == HB_BULK_STALL ? VB_STALL : 0;
 }
 
-/* Gathers a whole reply from the handler (its packets up to the short one), so that the INFO
- * knob can rewrite the firmware version and the CRC32 before the host sees it. */
+/* Gathers a whole reply from the handler (its packets up to the short one), so that the knobs
+ * can rewrite INFO's firmware version or a traced spike, and the CRC32, before the host sees it. */
 static int gather_reply(vb_board *b) {
     b->reply_length = b->reply_sent = 0;
     for (;;) {
@@ -167,6 +195,14 @@ static int gather_reply(vb_board *b) {
         uint32_t crc = hb_crc32(0, b->reply, HB_FRAME_HEADER_BYTES + 184);
         for (int i = 0; i < 4; i++) b->reply[HB_FRAME_HEADER_BYTES + 184 + i] = (uint8_t)(crc >> (8 * i));
     }
+    size_t traced = HB_FRAME_HEADER_BYTES + 8 + HB_FRAME_CRC_BYTES;
+    if (b->engine_fault && b->reply_length > traced && b->reply[6] == (HB_CMD_RUN_STEPS & 0xFF) &&
+        b->reply[7] == ((HB_CMD_RUN_STEPS | HB_REPLY_BIT) >> 8) && ++b->traced_replies == b->engine_fault) {
+        b->reply[HB_FRAME_HEADER_BYTES + 8] ^= 1; /* first step of the frame, core 0, neuron 0 */
+        size_t body = b->reply_length - HB_FRAME_CRC_BYTES;
+        uint32_t crc = hb_crc32(0, b->reply, body);
+        for (int i = 0; i < 4; i++) b->reply[body + i] = (uint8_t)(crc >> (8 * i));
+    }
     b->reply_pending = 1;
     return 0;
 }
@@ -186,9 +222,11 @@ int vb_board_bulk_in(vb_board *b, uint8_t endpoint, uint8_t *packet, size_t capa
     return (int)n;
 }
 
-void vb_board_set_versions(vb_board *b, uint32_t firmware_version, uint16_t protocol_version) {
-    b->firmware_version_override = firmware_version;
-    b->protocol_version_override = protocol_version;
+void vb_board_set_faults(vb_board *b, const vb_board_faults *faults) {
+    b->firmware_version_override = faults->firmware_version;
+    b->protocol_version_override = faults->protocol_version;
+    b->engine_fault = faults->engine_fault;
+    b->traced_replies = 0;
 }
 
 void vb_board_clear_halt(vb_board *b, uint8_t endpoint) {

@@ -3,21 +3,21 @@
  * that this process answers, driving the firmware's own USB unit (vb-board.h). Recipe and the
  * facts behind each choice: docs/loader.md, "The virtual board".
  *
- *   virtual-board [--target T] [--targets-dir D] [--serial S[,S2...]] [--boards N] -- COMMAND...
+ *   virtual-board [--target T] [--targets-dir D] [--serial S[,S2...]] [--boards N] [--state DIR] -- COMMAND...
  *
- * Scenario knobs are environment variables (HM2BP_VB_*), listed in usage(). Exit status: the
+ * Scenario knobs are environment variables (HM2BP_VB_*), or lines of the file HM2BP_VB_SCENARIO
+ * names (read again at every open of a device node), listed in usage(). Exit status: the
  * command's, or 125 when the board saw a protocol violation (an ioctl or request a correct
  * host never sends), or 126/127 when the runner itself could not start. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/usbdevice_fs.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
+#include <sys/ioctl.h> /* the _IOC macros of the USBDEVFS_* requests */
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -31,7 +31,7 @@
 #define EXIT_VIOLATION 125
 #define EXIT_SETUP 126
 
-/* Scenario knobs, read once from the environment. 0 = off. */
+/* Scenario knobs, read at every open of a device node (read_knobs). 0 = off. */
 typedef struct {
     long stall_block;       /* HM2BP_VB_STALL_BLOCK=N: stall DFU_DNLOAD block N (first = 0) */
     long stall_bulk;        /* HM2BP_VB_STALL_BULK=N: stall the Nth bulk OUT transfer (first = 1) */
@@ -45,6 +45,7 @@ typedef struct {
     int trace;              /* HM2BP_VB_TRACE=1: every ioctl on stderr */
     long firmware_version;  /* HM2BP_VB_FIRMWARE_VERSION=N */
     long protocol_version;  /* HM2BP_VB_PROTOCOL_VERSION=N */
+    long engine_fault;      /* HM2BP_VB_ENGINE_FAULT=N: the Nth traced RUN_STEPS reply has one spike flipped */
 } knobs;
 
 static knobs knob;
@@ -297,6 +298,12 @@ static void reap(port *p, UMockdevIoctlClient *client, UMockdevIoctlData *arg) {
     GError *error = NULL;
     UMockdevIoctlData *data = umockdev_ioctl_data_resolve(arg, 0, sizeof(void *), &error);
     g_clear_error(&error);
+    if (!data) {
+        violation(p, "REAPURB without a place for the URB pointer", 0);
+        *link = u; /* keep it for a correct reap */
+        umockdev_ioctl_client_complete(client, -1, EFAULT);
+        return;
+    }
     urb_write_back(u);
     umockdev_ioctl_data_set_ptr(data, 0, u->urb_data);
     umockdev_ioctl_client_complete(client, 0, 0);
@@ -419,7 +426,8 @@ static void client_connected(UMockdevIoctlBase *handler, UMockdevIoctlClient *cl
     port *p = user_data;
     g_mutex_lock(&p->lock);
     read_knobs();
-    vb_board_set_versions(p->board, (uint32_t)knob.firmware_version, (uint16_t)knob.protocol_version);
+    vb_board_faults faults = {(uint32_t)knob.firmware_version, (uint16_t)knob.protocol_version, knob.engine_fault};
+    vb_board_set_faults(p->board, &faults);
     p->transfers = p->bulk_in_transfers = p->bulk_out_transfers = 0;
     /* The tests open the node one command at a time; a new open also means the last client is
      * gone (umockdev does not always tell), and an unplugged board has been plugged in again. */
@@ -498,17 +506,21 @@ static void read_knobs(void) {
     knob.trace = env_long("HM2BP_VB_TRACE", 0) != 0;
     knob.firmware_version = env_long("HM2BP_VB_FIRMWARE_VERSION", 0);
     knob.protocol_version = env_long("HM2BP_VB_PROTOCOL_VERSION", 0);
+    knob.engine_fault = env_long("HM2BP_VB_ENGINE_FAULT", 0);
 }
 
 static void usage(void) {
     fputs("usage: virtual-board [--target hm2bp-nano|hm2bp-micro] [--targets-dir DIR] [--serial S[,S2,...]]\n"
-          "                     [--boards N] -- COMMAND [ARGS...]\n"
+          "                     [--boards N] [--state DIR] -- COMMAND [ARGS...]\n"
           "Runs COMMAND with N virtual hm2bp boards attached under umockdev (libusb sees them).\n"
+          "--state DIR (or HM2BP_VB_STATE_DIR): each board's flash is kept in DIR/<target>.<serial>.flash\n"
+          "between runs, so an image flashed in one run is still active in the next.\n"
           "Scenario knobs (environment): HM2BP_VB_STALL_BLOCK=N (stall DFU block N), HM2BP_VB_STALL_BULK=N\n"
           "(stall the Nth bulk OUT transfer), HM2BP_VB_NAK=bulk|all (never answer), HM2BP_VB_UNPLUG_AFTER=N\n"
           "(unplug after N transfers), HM2BP_VB_SHORT_REPLY=N / HM2BP_VB_CORRUPT_REPLY=N (bulk IN transfers from\n"
           "the Nth on cut short / one byte flipped; HM2BP_VB_REPLY_FAULTS=K: only K of them), HM2BP_VB_CLAIMED=1 (interfaces busy), HM2BP_VB_PERMISSION=denied,\n"
-          "HM2BP_VB_FIRMWARE_VERSION=0xMMmmpp (INFO), HM2BP_VB_PROTOCOL_VERSION=N (GET_VERSION), HM2BP_VB_TRACE=1.\n"
+          "HM2BP_VB_FIRMWARE_VERSION=0xMMmmpp (INFO), HM2BP_VB_PROTOCOL_VERSION=N (GET_VERSION), HM2BP_VB_ENGINE_FAULT=N\n"
+          "(the Nth traced RUN_STEPS reply has neuron 0 of core 0 flipped in its first step), HM2BP_VB_TRACE=1.\n"
           "HM2BP_VB_SCENARIO=FILE: KEY=VALUE lines read again at every open of the device, over the environment.\n"
           "Counters (transfers, blocks) restart at every open.\n"
           "Exit status: COMMAND's; 125 when the board saw a protocol violation; 126 when the runner could not start.\n",
@@ -589,6 +601,7 @@ int main(int argc, char **argv) {
     const char *target = "hm2bp-nano";
     const char *targets_dir = getenv("HM2BP_TARGETS_DIR") ? getenv("HM2BP_TARGETS_DIR") : "Targets";
     const char *serials = "HM2BP-VB-0001";
+    const char *state_dir = getenv("HM2BP_VB_STATE_DIR");
     int boards = 0;
     int i = 1;
     for (; i < argc; i++) {
@@ -598,6 +611,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--targets-dir") == 0) targets_dir = argv[++i];
         else if (strcmp(argv[i], "--serial") == 0) serials = argv[++i];
         else if (strcmp(argv[i], "--boards") == 0) boards = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--state") == 0) state_dir = argv[++i];
         else { usage(); return 2; }
     }
     if (i >= argc) { usage(); return 2; }
@@ -612,13 +626,16 @@ int main(int argc, char **argv) {
     for (int b = 0; b < boards; b++) {
         char fallback[32];
         snprintf(fallback, sizeof fallback, "HM2BP-VB-%04d", b + 1);
+        const char *serial = b < given ? serial_list[b] : fallback;
+        gchar *flash_file = state_dir ? g_strdup_printf("%s/%s.%s.flash", state_dir, target, serial) : NULL;
         vb_board_config config = {
             .target = target, .targets_dir = targets_dir,
-            .serial = b < given ? serial_list[b] : fallback,
+            .serial = serial, .flash_file = flash_file,
             .firmware_version = (uint32_t)knob.firmware_version,
             .protocol_version = (uint16_t)knob.protocol_version,
         };
         if (!attach(testbed, b, &config)) return EXIT_SETUP;
+        g_free(flash_file);
         port_count++;
     }
 

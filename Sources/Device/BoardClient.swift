@@ -34,7 +34,13 @@ public final class BoardClient {
     /// The vendor control request GET_VERSION: the board's protocol range, before any frame.
     public func versionRange() throws -> ClosedRange<Int> {
         let setup = ControlSetup(requestType: 0xC0, request: 0x01, value: 0, index: 0, length: 4)
-        let bytes = try mapped("GET_VERSION") { try transport.controlIn(setup, timeoutMilliseconds: timeoutMilliseconds) }
+        let bytes: [UInt8]
+        do {
+            bytes = try mapped("GET_VERSION") { try transport.controlIn(setup, timeoutMilliseconds: timeoutMilliseconds) }
+        } catch DeviceError.stall {
+            // A firmware that stalls GET_VERSION predates protocol 1 (or is not hm2bp's): no common version.
+            throw DeviceError.unsupportedFirmware(boardRange: 0...0, firmware: "without GET_VERSION", host: BoardClient.protocolVersion)
+        }
         guard bytes.count == 4 else { throw DeviceError.badReply(during: "GET_VERSION", problem: "\(bytes.count) bytes instead of 4") }
         let high = Int(bytes.u16(at: 0)), low = Int(bytes.u16(at: 2))
         guard low <= high else { throw DeviceError.badReply(during: "GET_VERSION", problem: "empty range \(low) ... \(high)") }
@@ -89,13 +95,13 @@ public final class BoardClient {
     }
 
     /// Runs a transfer and gives its failure a meaning; a stall is cleared and explained by the
-    /// board's STATUS.
-    func mapped<T>(_ what: String, _ body: () throws -> T) throws -> T {
+    /// board's STATUS. `timeout` is the transfer's, when it is not the client's.
+    func mapped<T>(_ what: String, timeout: Int? = nil, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as TransportError {
             switch error {
-            case .timeout: throw DeviceError.timeout(during: what, milliseconds: timeoutMilliseconds)
+            case .timeout: throw DeviceError.timeout(during: what, milliseconds: timeout ?? timeoutMilliseconds)
             case .disconnected: throw DeviceError.disconnected(during: what)
             case .cancelled: throw DeviceError.cancelled
             case .overflow: throw DeviceError.badReply(during: what, problem: "longer than any frame")

@@ -20,6 +20,12 @@ public struct DFU {
                               "errADDRESS", "errNOTDONE", "errFIRMWARE", "errVENDOR", "errUSBR", "errPOR", "errUNKNOWN", "errSTALLEDPKT"]
     static func statusName(_ status: Int) -> String { status >= 0 && status < statusNames.count ? statusNames[status] : "0x\(String(status, radix: 16))" }
 
+    /// The two requests that do a whole slot's work before they complete: DFU_DNLOAD of block 0
+    /// erases the inactive slot, the GETSTATUS after the last block verifies and commits the
+    /// image. On a microcontroller's flash each can take seconds, so they get longer than the
+    /// client's per-transfer timeout.
+    public static let slowRequestTimeout = 15_000
+
     let client: BoardClient
     var transport: Transport { client.transport }
     var interface: UInt16 { transport.dfuInterface.number }
@@ -31,8 +37,11 @@ public struct DFU {
         ControlSetup(requestType: into ? 0xA1 : 0x21, request: request.rawValue, value: value, index: interface, length: UInt16(length))
     }
 
-    public func getStatus(during: String) throws -> Status {
-        let bytes = try client.mapped(during) { try transport.controlIn(setup(.getStatus, length: 6, into: true), timeoutMilliseconds: client.timeoutMilliseconds) }
+    public func getStatus(during: String, timeout: Int? = nil) throws -> Status {
+        let milliseconds = timeout ?? client.timeoutMilliseconds
+        let bytes = try client.mapped(during, timeout: milliseconds) {
+            try transport.controlIn(setup(.getStatus, length: 6, into: true), timeoutMilliseconds: milliseconds)
+        }
         guard bytes.count == 6 else { throw DeviceError.badReply(during: "DFU_GETSTATUS", problem: "\(bytes.count) bytes instead of 6") }
         return Status(status: Int(bytes[0]), pollTimeoutMilliseconds: Int(bytes[1]) | Int(bytes[2]) << 8 | Int(bytes[3]) << 16,
                       state: Int(bytes[4]), stringIndex: Int(bytes[5]))
@@ -59,9 +68,10 @@ public struct DFU {
         while offset < image.count {
             let end = min(offset + transferSize, image.count)
             let what = "the DFU download (block \(block), bytes \(offset) ..< \(end))"
+            let timeout = block == 0 ? DFU.slowRequestTimeout : client.timeoutMilliseconds
             do {
-                try client.mapped(what) {
-                    try transport.controlOut(setup(.download, value: block, into: false), data: Array(image[offset..<end]), timeoutMilliseconds: client.timeoutMilliseconds)
+                try client.mapped(what, timeout: timeout) {
+                    try transport.controlOut(setup(.download, value: block, into: false), data: Array(image[offset..<end]), timeoutMilliseconds: timeout)
                 }
             } catch DeviceError.stall {
                 throw try refusal(during: what, fallback: DeviceError.stall(during: what, boardError: nil))
@@ -74,7 +84,7 @@ public struct DFU {
         }
         let what = "manifestation (the board verifies and commits the image)"
         try client.mapped(what) { try transport.controlOut(setup(.download, value: block, into: false), data: [], timeoutMilliseconds: client.timeoutMilliseconds) }
-        let status = try poll(during: what)
+        let status = try poll(during: what, timeout: DFU.slowRequestTimeout)
         guard status.status == 0, status.state == State.idle.rawValue else { throw try refusal(status, during: what) }
     }
 
@@ -96,15 +106,15 @@ public struct DFU {
     }
 
     /// GETSTATUS, waiting bwPollTimeout between polls while the board is busy.
-    private func poll(during: String) throws -> Status {
-        var status = try getStatus(during: during)
+    private func poll(during: String, timeout: Int? = nil) throws -> Status {
+        var status = try getStatus(during: during, timeout: timeout)
         var polls = 0
         while status.state == State.downloadBusy.rawValue || status.state == State.manifest.rawValue
                 || (status.state == State.downloadSync.rawValue || status.state == State.manifestSync.rawValue) {
             polls += 1
             guard polls < 1000 else { throw DeviceError.timeout(during: during, milliseconds: client.timeoutMilliseconds) }
             if status.pollTimeoutMilliseconds > 0 { usleep(UInt32(min(status.pollTimeoutMilliseconds, 1000)) * 1000) }
-            status = try getStatus(during: during)
+            status = try getStatus(during: during, timeout: timeout)
         }
         return status
     }

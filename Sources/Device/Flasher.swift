@@ -36,6 +36,11 @@ public enum Flasher {
                                           detail: String(format: "image USB id %04x:%04x, board %04x:%04x", identity.usbVendorId, identity.usbProductId,
                                                          info.usbVendorId, info.usbProductId))
         }
+        guard identity.protocolVersion == BoardClient.protocolVersion else {
+            // Made by another hm2bp: recompiling with this one (the fix wrongTarget gives) writes the protocol it speaks.
+            throw DeviceError.wrongTarget(image: identity.name, board: info.targetName,
+                                          detail: "image made for USB protocol \(identity.protocolVersion), this hm2bp speaks \(BoardClient.protocolVersion)")
+        }
         guard (info.minProtocolVersion...info.protocolVersion).contains(identity.protocolVersion) else {
             throw DeviceError.wrongTarget(image: identity.name, board: info.targetName,
                                           detail: "image made for USB protocol \(identity.protocolVersion), board speaks \(info.minProtocolVersion) ... \(info.protocolVersion)")

@@ -21,7 +21,7 @@ public final class InMemoryTransport: Transport {
         let made = target.withCString { t in
             targetsDirectory.withCString { d in
                 serial.withCString { s in
-                    var config = vb_board_config(target: t, targets_dir: d, serial: s, firmware_version: 0, protocol_version: 0)
+                    var config = vb_board_config(target: t, targets_dir: d, serial: s, flash_file: nil, firmware_version: 0, protocol_version: 0)
                     return vb_board_new(&config)
                 }
             }
@@ -82,7 +82,7 @@ public final class InMemoryTransport: Transport {
         var at = 0
         repeat {
             let n = min(maxPacket, data.count - at)
-            let result = data.withUnsafeBufferPointer { vb_board_bulk_out(board, bulkOut, $0.baseAddress! + at, n) }
+            let result = data.withUnsafeBufferPointer { vb_board_bulk_out(board, bulkOut, $0.baseAddress.map { $0 + at }, n) }
             if result == VB_STALL { throw TransportError.stall }
             at += n
             if n < maxPacket { break }

@@ -30,6 +30,31 @@ enum DeviceSession {
     }
 }
 
+/// A board command's `--json` report with the inputs it names (docs/cli.md, "JSON conventions"):
+/// `image`, `imageSHA256` (of the file), and for runs `dataset`, `seed`, `limit` (null: all).
+struct ReportWithInputs<Report: Encodable>: Encodable {
+    var report: Report
+    var image: String
+    var imageBytes: [UInt8]
+    var data: (dataset: String, seed: UInt64, limit: Int?)?
+
+    enum Key: String, CodingKey { case image, imageSHA256, dataset, seed, limit }
+
+    func encode(to encoder: Encoder) throws {
+        try report.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(image, forKey: .image)
+        try container.encode(hex(Digest.sha256(imageBytes)), forKey: .imageSHA256)
+        if let data {
+            try container.encode(data.dataset, forKey: .dataset)
+            try container.encode(data.seed, forKey: .seed)
+            try container.encode(data.limit, forKey: .limit)
+        }
+    }
+
+    private func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+}
+
 /// A progress bar on stderr: redrawn on a terminal, a line per 10% otherwise.
 final class TransferProgress {
     private let label: String

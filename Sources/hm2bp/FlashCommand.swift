@@ -25,7 +25,7 @@ struct FlashCommand: ParsableCommand {
             let report = try Flasher.flash(bytes, image: decoded, to: board) { sent, total in
                 if !json { progress.update(sent, of: total, unit: "bytes") }
             }
-            print(json ? try CommandOutput.json(report) : report.text)
+            print(json ? try CommandOutput.json(ReportWithInputs(report: report, image: image, imageBytes: bytes)) : report.text)
         }
     }
 }

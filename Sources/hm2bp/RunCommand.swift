@@ -31,7 +31,8 @@ struct RunCommand: ParsableCommand {
             let summary = try BoardEvaluation.run(board: board, image: decoded, emulator: emulator, count: count,
                                                   label: { Int(testSet.images.labels[$0]) }, input: { testSet.input($0) },
                                                   progress: { if !json { progress.update($0, of: count, unit: "samples") } })
-            print(json ? try CommandOutput.json(summary) : summary.text)
+            print(json ? try CommandOutput.json(ReportWithInputs(report: summary, image: image, imageBytes: bytes,
+                                                                   data: (dataset.rawValue, seed, limit))) : summary.text)
         }
     }
 }

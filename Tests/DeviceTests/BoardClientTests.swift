@@ -14,7 +14,11 @@ final class BoardClientTests: XCTestCase {
         var cleared = 0
         init(_ inner: Transport) { self.inner = inner }
         var dfuInterface: (number: UInt16, transferSize: Int) { inner.dfuInterface }
-        func controlIn(_ s: ControlSetup, timeoutMilliseconds: Int) throws -> [UInt8] { try inner.controlIn(s, timeoutMilliseconds: timeoutMilliseconds) }
+        var stallsControl: (ControlSetup) -> Bool = { _ in false }
+        func controlIn(_ s: ControlSetup, timeoutMilliseconds: Int) throws -> [UInt8] {
+            if stallsControl(s) { throw TransportError.stall }
+            return try inner.controlIn(s, timeoutMilliseconds: timeoutMilliseconds)
+        }
         func controlOut(_ s: ControlSetup, data: [UInt8], timeoutMilliseconds: Int) throws { try inner.controlOut(s, data: data, timeoutMilliseconds: timeoutMilliseconds) }
         func bulkOut(_ data: [UInt8], timeoutMilliseconds: Int) throws { try inner.bulkOut(data, timeoutMilliseconds: timeoutMilliseconds) }
         func bulkIn(maxLength: Int, timeoutMilliseconds: Int) throws -> [UInt8] {
@@ -75,6 +79,15 @@ final class BoardClientTests: XCTestCase {
         }
         XCTAssertEqual(faulty.cleared, 1)
         XCTAssertNoThrow(try client.info(), "the board answers again once the halt is cleared")
+    }
+
+    func testAFirmwareWithoutGetVersionIsUnsupported() throws {
+        let faulty = Faulty(try InMemoryTransport(target: "hm2bp-nano", targetsDirectory: BoardFixtures.targets))
+        faulty.stallsControl = { $0.requestType == 0xC0 && $0.request == 0x01 }
+        XCTAssertThrowsError(try Board(faulty)) { error in
+            XCTAssertEqual(error as? DeviceError, .unsupportedFirmware(boardRange: 0...0, firmware: "without GET_VERSION", host: 1))
+            XCTAssertEqual((error as? DeviceError)?.fix.hasPrefix("update the board's firmware"), true)
+        }
     }
 
     func testRunWithoutAnImageIsTheBoardsRefusal() throws {

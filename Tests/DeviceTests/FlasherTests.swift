@@ -1,5 +1,6 @@
 @testable import Device
 import InMemoryBoard
+import NeuroImage
 import XCTest
 
 /// Flashing through the firmware's own protocol handler (in memory): DFU download, read back,
@@ -42,6 +43,18 @@ final class FlasherTests: XCTestCase {
             }
         }
         XCTAssertEqual(try board.refreshInfo().activeImageSHA256, Flasher.imageDigest(nano.bytes))
+    }
+
+    func testHostRefusesAnImageForAnotherProtocolVersion() throws {
+        let (_, board) = try BoardFixtures.board()
+        var image = try BoardFixtures.image(target: "hm2bp-nano").image
+        image.target.protocolVersion = 2
+        let bytes = ImageEncoder.encode(image)
+        XCTAssertThrowsError(try Flasher.flash(bytes, image: image, to: board)) { error in
+            guard case DeviceError.wrongTarget(_, _, let detail) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(detail, "image made for USB protocol 2, this hm2bp speaks 1")
+        }
+        XCTAssertNil(try board.refreshInfo().activeSlot, "nothing was sent")
     }
 
     func testTheBoardItselfRefusesAWrongTargetAndKeepsItsImage() throws {
