@@ -12,7 +12,11 @@ swift build -c release --product hm2bp
 # 1,000 test images next to the emulator.
 directory=hm2bp-demo
 while [ $# -gt 0 ]; do
-  case "$1" in --directory) directory="$2"; shift 2 ;; --directory=*) directory="${1#*=}"; shift ;; *) shift ;; esac
+  case "$1" in
+    -o|--output|--directory) directory="$2"; shift 2 ;;
+    --output=*|--directory=*) directory="${1#*=}"; shift ;;
+    *) shift ;;
+  esac
 done
 [ -f "$directory/model.hm2bp" ] || exit 0  # e.g. `demo --help`: no model was trained
 echo "board: compile for hm2bp-nano, flash a virtual board over USB, run 1,000 test images on it"
