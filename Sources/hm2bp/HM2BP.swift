@@ -15,6 +15,6 @@ struct HM2BP: ParsableCommand {
             VerifyCommand.self,
             GoldenCommand.self,
             DataCommand.self,
-            ImportCommand.self, ExportCommand.self,
+            ImportCommand.self, ExportCommand.self, NIRReadCommand.self,
         ])
 }

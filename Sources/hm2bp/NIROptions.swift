@@ -54,7 +54,8 @@ enum ModelInput {
     /// file), a missing setting exits 2 (usage).
     static func importNIR(_ path: String, flags: NIRImportFlags, json: Bool = false) throws -> NIRImport {
         do {
-            let imported = try NIRImporter.importFile(path: path, settings: try flags.settings())
+            let settings = try flags.settings()
+            let imported = try NIRImporter.importGraph(try IsolatedNIRRead.read(path: path), path: path, settings: settings)
             for note in imported.notes { FileHandle.standardError.write(Data("\(path): \(note)\n".utf8)) }
             return imported
         } catch let error as NIRError {

@@ -31,6 +31,18 @@ final class NIRCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/b.hm2bp"))
     }
 
+    /// One byte of the global heap zeroed in a copy of lif_norse.nir: Debian 12's libhdf5 crashes
+    /// reading it. hm2bp reads NIR in a child process, so this is exit 3 with the file named.
+    func testDamagedFileIsAnErrorNotACrash() throws {
+        let directory = try CommandRunner.temporaryDirectory(self)
+        let run = try CommandRunner.run(["import", Self.fixture("damaged_heap.nir"), "-o", "d.hm2bp", "--dt", "1e-4", "--time-steps", "10"], in: directory)
+        XCTAssertEqual(run.status, 3, run.stderr)
+        XCTAssertTrue(run.stderr.contains("damaged_heap.nir"), run.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/d.hm2bp"))
+        let compile = try CommandRunner.run(["compile", Self.fixture("damaged_heap.nir"), "-o", "d.img", "--dt", "1e-4", "--time-steps", "10"], in: directory)
+        XCTAssertEqual(compile.status, 3, compile.stderr)
+    }
+
     /// A shift-only board cannot hold tauM 25: compile refuses, giving the per-layer rounding
     /// error and the targets that can; with --power-of-two-taus it compiles.
     func testCompileFromNIRForAShiftOnlyBoard() throws {
