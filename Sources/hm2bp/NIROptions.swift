@@ -12,7 +12,7 @@ struct NIRImportFlags: ParsableArguments {
     @Option(help: "NIR input: seconds per step the network was trained at (default: what an hm2bp export recorded).")
     var dt: Double?
 
-    @Option(help: "NIR input: euler (decay 1 - dt/tau, as snnTorch/Norse/Sinabs simulate) or exact (decay exp(-dt/tau)).")
+    @Option(help: "NIR input: euler (decay 1 - dt/tau, as snnTorch and Norse step) or exact (decay exp(-dt/tau), NIR's equation).")
     var discretization: String?
 
     @Flag(help: "NIR input: round tauM and tauS to the nearest power of two (for shift-only cores), reporting the error per layer.")
