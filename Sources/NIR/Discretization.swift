@@ -3,8 +3,8 @@ import Foundation
 /// How a NIR time constant (seconds, continuous time) becomes an hm2bp tau (steps): the per-step
 /// decay of hm2bp's neuron is `1 - 1/tau`.
 public enum Discretization: String, CaseIterable, Sendable, Codable {
-    /// Forward Euler at dt: decay `1 - dt/tau`, so `tau_steps = tau / dt`. What snnTorch, Norse
-    /// and Sinabs simulate, and how they write their taus into NIR.
+    /// Forward Euler at dt: decay `1 - dt/tau`, so `tau_steps = tau / dt`. How snnTorch and
+    /// Norse step their neurons (and how snnTorch writes its decay into a NIR tau).
     case euler
     /// Exact integration of the leak over one step with the input held: decay `exp(-dt/tau)`, so
     /// `tau_steps = 1 / (1 - exp(-dt/tau))`. Reproduces NIR's LIF equation at the sample times.

@@ -33,7 +33,7 @@ public enum NIRExporter {
             lossy.append(NIRProblem(node: "constants", reason: "refractory period of \(constants.refractorySteps) steps: NIR's CubaLIF has none, so other frameworks would let neurons fire again at once"))
         }
         if !lossy.isEmpty && !options.dropUnsupported {
-            throw NIRError.unrepresentable(path: path, problems: lossy)
+            throw NIRError.inexpressible(path: path, problems: lossy)
         }
         let dt = options.dt
         let tauM = Double(constants.tauM), tauS = Double(constants.tauS)

@@ -121,6 +121,8 @@ public enum NIRError: Error, CustomStringConvertible, Equatable {
     case file(path: String, reason: String)
     /// The graph is valid NIR but hm2bp cannot represent it: every problem, by node.
     case unrepresentable(path: String, problems: [NIRProblem])
+    /// The model uses what NIR has no node for (export): every such part, by layer.
+    case inexpressible(path: String, problems: [NIRProblem])
     /// A setting the graph does not record and the caller did not give (e.g. dt).
     case missingSetting(path: String, reason: String)
 
@@ -129,9 +131,16 @@ public enum NIRError: Error, CustomStringConvertible, Equatable {
         case .file(let path, let reason), .missingSetting(let path, let reason):
             return "\(path): \(reason)"
         case .unrepresentable(let path, let problems):
-            let lines = problems.map { "  \($0)" }.joined(separator: "\n")
-            return "\(path): hm2bp cannot represent this graph (\(problems.count) problem\(problems.count == 1 ? "" : "s")):\n\(lines)"
+            return "\(path): hm2bp cannot represent this graph \(Self.listing(problems))"
+        case .inexpressible(let path, let problems):
+            return "\(path): NIR cannot express this model \(Self.listing(problems))"
         }
+    }
+}
+
+extension NIRError {
+    static func listing(_ problems: [NIRProblem]) -> String {
+        "(\(problems.count) problem\(problems.count == 1 ? "" : "s")):\n" + problems.map { "  \($0)" }.joined(separator: "\n")
     }
 }
 

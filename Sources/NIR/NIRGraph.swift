@@ -1,7 +1,7 @@
 /// A NIR graph as stored in a `.nir` file (HDF5): named nodes, each a type and its datasets,
 /// edges between node names, and free-form metadata. Parameters keep their shape and element
 /// type so that a graph can be written back as it was read.
-public struct NIRGraph: Equatable, Sendable {
+public struct NIRGraph: Equatable, Sendable, Codable {
     /// The file's `version` string, e.g. "1.0.8" (written by the `nir` package), "0.2.0".
     public var version: String
     /// Nodes in the order the file lists them (HDF5 orders group members by name).
@@ -20,7 +20,7 @@ public struct NIRGraph: Equatable, Sendable {
     public func node(named name: String) -> NIRNode? { nodes.first { $0.name == name } }
 }
 
-public struct NIREdge: Equatable, Sendable {
+public struct NIREdge: Equatable, Sendable, Codable {
     public var source: String
     public var target: String
     public init(_ source: String, _ target: String) {
@@ -30,7 +30,7 @@ public struct NIREdge: Equatable, Sendable {
 }
 
 /// One node: its `type` dataset (e.g. "LIF") and every other dataset of its group by name.
-public struct NIRNode: Equatable, Sendable {
+public struct NIRNode: Equatable, Sendable, Codable {
     public var name: String
     public var type: String
     public var fields: [String: NIRValue]
@@ -52,7 +52,7 @@ public struct NIRNode: Equatable, Sendable {
 }
 
 /// A dataset's value: numbers (any HDF5 integer or float type, held as Double) or text.
-public enum NIRValue: Equatable, Sendable {
+public enum NIRValue: Equatable, Sendable, Codable {
     case numbers(NIRArray)
     case text([String], shape: [Int])
 
@@ -74,9 +74,9 @@ public enum NIRValue: Equatable, Sendable {
     }
 }
 
-public struct NIRArray: Equatable, Sendable {
+public struct NIRArray: Equatable, Sendable, Codable {
     /// How the numbers are stored in the file.
-    public enum Element: String, Sendable { case float32, float64, int64 }
+    public enum Element: String, Sendable, Codable { case float32, float64, int64 }
 
     /// Dimensions, outermost first (C order); [] for a scalar.
     public var shape: [Int]

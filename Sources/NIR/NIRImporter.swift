@@ -71,8 +71,8 @@ public enum NIRImporter {
         guard let timeSteps = settings.timeSteps ?? stored.timeSteps else {
             throw NIRError.missingSetting(path: path, reason: "the graph records no time window; pass --time-steps T")
         }
-        guard timeSteps >= 2, timeSteps <= 1 << 30 else {
-            throw NIRError.missingSetting(path: path, reason: "--time-steps must be 2 ... 2^30 (got \(timeSteps))")
+        guard timeSteps >= 2, timeSteps <= NeuronConstants.maximumTimeSteps else {
+            throw NIRError.missingSetting(path: path, reason: "--time-steps must be 2 ... 2^20, the model format's limit (got \(timeSteps))")
         }
         let discretization = settings.discretization ?? stored.discretization ?? .euler
 

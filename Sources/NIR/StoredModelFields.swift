@@ -21,7 +21,7 @@ struct StoredModelFields {
 
     init(_ metadata: [String: NIRValue]) {
         dt = metadata[Self.dtKey]?.scalar
-        timeSteps = metadata[Self.timeStepsKey]?.scalar.flatMap { $0 >= 2 && $0 <= Double(1 << 30) ? Int($0) : nil }
+        timeSteps = metadata[Self.timeStepsKey]?.scalar.flatMap { $0 >= 2 && $0 <= Double(NeuronConstants.maximumTimeSteps) ? Int($0) : nil }
         discretization = metadata[Self.discretizationKey]?.string.flatMap(Discretization.init(rawValue:))
         refractorySteps = metadata[Self.refractoryKey]?.scalar.flatMap { $0 >= 0 && $0 <= 255 ? Int($0) : nil }
         if case .numbers(let array)? = metadata[Self.lateralKey], array.values.allSatisfy({ $0.isFinite && $0 >= 0 }) {

@@ -29,7 +29,7 @@ struct ExportCommand: ParsableCommand {
             for warning in warnings { FileHandle.standardError.write(Data("\(model): warning: \(warning)\n".utf8)) }
             try NIRFile.write(graph, to: output)
         } catch let error as NIRError {
-            if case .unrepresentable = error {
+            if case .inexpressible = error {
                 ModelInput.fail("\(error)\n(pass --drop-unsupported to export without them)", code: 3)
             }
             ModelInput.fail(error.description, code: 2)

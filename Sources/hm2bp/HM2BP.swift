@@ -24,7 +24,9 @@ struct HM2BP: ParsableCommand {
             DevicesCommand.self,
             FlashCommand.self,
             RunCommand.self,
-            ImportCommand.self, ExportCommand.self,
+            ImportCommand.self,
+            ExportCommand.self,
+            NIRReadCommand.self,
         ])
 
     /// Errors become one line and the documented exit status (CommandLineSupport.swift).

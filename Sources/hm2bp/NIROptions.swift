@@ -12,7 +12,7 @@ struct NIRImportFlags: ParsableArguments {
     @Option(help: "NIR input: seconds per step the network was trained at (default: what an hm2bp export recorded).")
     var dt: Double?
 
-    @Option(help: "NIR input: euler (decay 1 - dt/tau, as snnTorch/Norse/Sinabs simulate) or exact (decay exp(-dt/tau)).")
+    @Option(help: "NIR input: euler (decay 1 - dt/tau, as snnTorch and Norse step) or exact (decay exp(-dt/tau), NIR's equation).")
     var discretization: String?
 
     @Flag(help: "NIR input: round tauM and tauS to the nearest power of two (for shift-only cores), reporting the error per layer.")
@@ -48,7 +48,8 @@ enum ModelInput {
     /// file), a missing setting exits 2 (usage).
     static func importNIR(_ path: String, flags: NIRImportFlags, json: Bool = false) throws -> NIRImport {
         do {
-            let imported = try NIRImporter.importFile(path: path, settings: try flags.settings())
+            let settings = try flags.settings()
+            let imported = try NIRImporter.importGraph(try IsolatedNIRRead.read(path: path), path: path, settings: settings)
             for note in imported.notes { FileHandle.standardError.write(Data("\(path): \(note)\n".utf8)) }
             return imported
         } catch let error as NIRError {

@@ -52,8 +52,9 @@ final class NIRRoundTripTests: XCTestCase {
     /// the refractory period together.
     func testExportRefusesWhatNIRCannotSayNamingEachPart() throws {
         XCTAssertThrowsError(try NIRExporter.export(Fixtures.model(), path: "m.hm2bp", options: .init())) { error in
-            guard case NIRError.unrepresentable(_, let problems) = error else { return XCTFail("\(error)") }
+            guard case NIRError.inexpressible(_, let problems) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(problems.map(\.node), ["layer 2", "constants"])
+            XCTAssertTrue("\(error)".contains("NIR cannot express this model (2 problems)"), "\(error)")
         }
         var plain = Fixtures.model()
         plain.network.constants.refractorySteps = 0

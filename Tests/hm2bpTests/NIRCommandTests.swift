@@ -1,4 +1,5 @@
 import Foundation
+import NIR
 import SpikeModel
 import XCTest
 
@@ -31,6 +32,18 @@ final class NIRCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/b.hm2bp"))
     }
 
+    /// One byte of the global heap zeroed in a copy of lif_norse.nir: Debian 12's libhdf5 crashes
+    /// reading it. hm2bp reads NIR in a child process, so this is exit 3 with the file named.
+    func testDamagedFileIsAnErrorNotACrash() throws {
+        let directory = try CommandRunner.temporaryDirectory(self)
+        let run = try CommandRunner.run(["import", Self.fixture("damaged_heap.nir"), "-o", "d.hm2bp", "--dt", "1e-4", "--time-steps", "10"], in: directory)
+        XCTAssertEqual(run.status, 3, run.stderr)
+        XCTAssertTrue(run.stderr.contains("damaged_heap.nir"), run.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/d.hm2bp"))
+        let compile = try CommandRunner.run(["compile", Self.fixture("damaged_heap.nir"), "-o", "d.img", "--dt", "1e-4", "--time-steps", "10"], in: directory)
+        XCTAssertEqual(compile.status, 3, compile.stderr)
+    }
+
     /// A shift-only board cannot hold tauM 25: compile refuses, giving the per-layer rounding
     /// error and the targets that can; with --power-of-two-taus it compiles.
     func testCompileFromNIRForAShiftOnlyBoard() throws {
@@ -46,24 +59,38 @@ final class NIRCommandTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/n.img"))
     }
 
-    /// A dense network through a NIR file: exported, imported, compiled for hm2bp-nano both from
-    /// the .nir and from the imported .hm2bp (same image), and verified against the float model.
+    /// A dense 784-40-10 graph as a framework writes it (snnTorch's convention r = tau_mem/dt,
+    /// w_in = tau_syn/dt, float32, an Affine with zero bias, no hm2bp metadata), imported,
+    /// compiled for hm2bp-nano both from the .nir and from the imported .hm2bp (same image), and
+    /// verified against the imported float model.
     func testImportedDenseNetworkCompilesForNanoAndVerifies() throws {
         let directory = try CommandRunner.temporaryDirectory(self)
         var random = SystemRandomNumberGenerator()
-        let layers = [DenseLayer(inputCount: 784, outputCount: 40, threshold: 2, weights: (0..<(784 * 40)).map { _ in Float.random(in: -0.2...0.3, using: &random) }),
-                      DenseLayer(inputCount: 40, outputCount: 10, threshold: 2, weights: (0..<400).map { _ in Float.random(in: -0.5...1, using: &random) })]
-        let original = Model(network: Network(constants: NeuronConstants(tauM: 64, tauS: 8, refractorySteps: 0, timeSteps: 60), layers: layers),
-                             provenance: Provenance(dataset: "mnist", seed: 1))
-        try ModelFile.write(original, to: directory + "/original.hm2bp")
-        let export = try CommandRunner.run(["export", "original.hm2bp", "-o", "dense.nir"], in: directory)
-        XCTAssertEqual(export.status, 0, export.stderr)
-        let imported = try CommandRunner.run(["import", "dense.nir", "-o", "dense.hm2bp"], in: directory)
+        func cubaLIF(_ n: Int) -> NIRNode {
+            func f(_ value: Double) -> NIRValue { .numbers(NIRArray([Double](repeating: value, count: n), element: .float32)) }
+            return NIRNode(name: "lif\(n)", type: "CubaLIF", fields: [
+                "tau_mem": f(0.064), "tau_syn": f(0.008), "r": f(64), "w_in": f(8), "v_leak": f(0), "v_reset": f(0), "v_threshold": f(2)])
+        }
+        func weights(_ outputs: Int, _ inputs: Int, _ range: ClosedRange<Float>) -> NIRValue {
+            .numbers(NIRArray(shape: [outputs, inputs], values: (0..<(outputs * inputs)).map { _ in Double(Float.random(in: range, using: &random) / 8) }, element: .float32))
+        }
+        let graph = NIRGraph(version: "1.0.8", nodes: [
+            NIRNode(name: "input", type: "Input", fields: ["shape": .numbers(NIRArray([784], element: .int64))]),
+            NIRNode(name: "fc1", type: "Affine", fields: ["weight": weights(40, 784, -0.2...0.3), "bias": .numbers(NIRArray([Double](repeating: 0, count: 40), element: .float32))]),
+            cubaLIF(40),
+            NIRNode(name: "fc2", type: "Linear", fields: ["weight": weights(10, 40, -0.5...1)]),
+            cubaLIF(10),
+            NIRNode(name: "output", type: "Output", fields: ["shape": .numbers(NIRArray([10], element: .int64))]),
+        ], edges: [NIREdge("input", "fc1"), NIREdge("fc1", "lif40"), NIREdge("lif40", "fc2"), NIREdge("fc2", "lif10"), NIREdge("lif10", "output")])
+        try NIRFile.write(graph, to: directory + "/dense.nir")
+        let nirFlags = ["--dt", "1e-3", "--time-steps", "60"]
+        let imported = try CommandRunner.run(["import", "dense.nir", "-o", "dense.hm2bp"] + nirFlags, in: directory)
         XCTAssertEqual(imported.status, 0, imported.stderr)
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: directory + "/dense.hm2bp")),
-                       try Data(contentsOf: URL(fileURLWithPath: directory + "/original.hm2bp")), "hm2bp -> NIR -> hm2bp is bit for bit")
+        let model = try ModelFile.read(path: directory + "/dense.hm2bp")
+        XCTAssertEqual(model.network.architecture, [784, 40, 10])
+        XCTAssertEqual(model.network.constants, NeuronConstants(tauM: 64, tauS: 8, refractorySteps: 0, timeSteps: 60))
 
-        let fromNIR = try CommandRunner.run(["compile", "dense.nir", "--target", "hm2bp-nano", "-o", "nir.img", "--calibration-samples", "8"], in: directory)
+        let fromNIR = try CommandRunner.run(["compile", "dense.nir", "--target", "hm2bp-nano", "-o", "nir.img", "--calibration-samples", "8"] + nirFlags, in: directory)
         XCTAssertEqual(fromNIR.status, 0, fromNIR.stderr)
         let fromModel = try CommandRunner.run(["compile", "dense.hm2bp", "--target", "hm2bp-nano", "-o", "model.img", "--calibration-samples", "8"], in: directory)
         XCTAssertEqual(fromModel.status, 0, fromModel.stderr)
@@ -90,5 +117,7 @@ final class NIRCommandTests: XCTestCase {
         let back = try CommandRunner.run(["import", "m.nir", "-o", "back.hm2bp"], in: directory)
         XCTAssertEqual(back.status, 0, back.stderr)
         XCTAssertTrue(back.stderr.contains("lateral inhibition restored"), back.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: directory + "/back.hm2bp")),
+                       try Data(contentsOf: URL(fileURLWithPath: directory + "/m.hm2bp")), "hm2bp -> NIR -> hm2bp is bit for bit")
     }
 }
