@@ -146,8 +146,10 @@ public enum NIRImporter {
             let count = mapping.rescaledNeurons == 1 ? "1 neuron has its" : "\(mapping.rescaledNeurons) neurons have their"
             notes.append("\(mapping.node): \(count) own v_threshold; weights scaled by threshold/v_threshold so it fires at the layer threshold \(mapping.threshold) at the same steps")
         }
+        // A graph from another framework says nothing of its training data: the model records
+        // none (""), and later commands ask for --dataset or fall back to mnist with a warning.
         let provenance = stored.provenance ?? Provenance(
-            dataset: "nir", seed: 1,
+            dataset: "", seed: 1,
             hyperparameters: ["dt": dt, "discretizationExact": discretization == .exact ? 1 : 0],
             createdBy: "hm2bp import of NIR \(graph.version) (\(discretization.rawValue), dt \(dt) s)")
         let model = Model(network: Network(constants: constants, layers: layers), provenance: provenance)

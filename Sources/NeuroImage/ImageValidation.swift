@@ -1,6 +1,7 @@
 /// Cross-section consistency of a decoded image: layers chain, cores tile every layer exactly
-/// once, every route lands on an existing axon, and the output map covers every output once.
-/// After this, consumers may index the image without checks.
+/// once, every route lands on an existing axon, the output map covers every output once, and no
+/// step's drive can reach 2^62 (so 64-bit sums are exact, docs/fixed-point.md section 3).
+/// After this, consumers may index the image and sum drives without checks.
 enum ImageValidation {
     static func check(_ image: NeuroImage) throws {
         try checkLayers(image)
@@ -10,6 +11,7 @@ enum ImageValidation {
         }
         try checkTargets(image.inputMap, image: image, section: "IMAP", name: "input map")
         try checkOutputMap(image)
+        try checkDriveBound(image)
     }
 
     private static func checkLayers(_ image: NeuroImage) throws {
@@ -76,5 +78,35 @@ enum ImageValidation {
             }
         }
         if let missing = covered.firstIndex(of: false) { throw fail("output \(missing) is not mapped") }
+    }
+
+    /// The worst-case drive of every core, E * 2^(W-1) * 2^F + neurons * 2^(B-1) with E the most
+    /// events one step can deliver to it (every source of every router fires, through the entry
+    /// that sends it to the core most often, capped by the router's budget), stays below 2^62:
+    /// the board firmware refuses the same images (docs/fixed-point.md section 3).
+    private static func checkDriveBound(_ image: NeuroImage) throws {
+        func multiplied(_ a: UInt64, _ b: UInt64) -> UInt64 { let (r, o) = a.multipliedReportingOverflow(by: b); return o ? .max : r }
+        func added(_ a: UInt64, _ b: UInt64) -> UInt64 { let (r, o) = a.addingReportingOverflow(b); return o ? .max : r }
+        let routers = image.routes.enumerated().map { ($1, image.cores[$0].neuronCount) } + [(image.inputMap, image.inputCount)]
+        // most[r][c]: the most targets on core c of one entry of router r.
+        var events = [UInt64](repeating: 0, count: image.cores.count)
+        for (table, sourceCount) in routers {
+            var most = [UInt64](repeating: 0, count: image.cores.count)
+            for entry in table.entries {
+                var here: [Int: UInt64] = [:]
+                for target in entry.targets { here[target.core, default: 0] += 1 }
+                for (core, count) in here where count > most[core] { most[core] = count }
+            }
+            let sources = UInt64(table.spikeBudget > 0 ? min(table.spikeBudget, sourceCount) : sourceCount)
+            for c in events.indices where most[c] > 0 { events[c] = added(events[c], multiplied(sources, most[c])) }
+        }
+        for (c, core) in image.cores.enumerated() {
+            let layer = image.layers[core.layer]
+            let synaptic = multiplied(multiplied(events[c], 1 << UInt64(layer.weightBits - 1)), 1 << UInt64(layer.rule.weightShift))
+            let lateral = multiplied(UInt64(core.neuronCount), 1 << UInt64(layer.rule.stateBits - 1))
+            guard added(synaptic, lateral) < 1 << 62 else {
+                throw ImageError(section: "ROUT", reason: "core \(c): the drive of one step could reach 2^62 (\(events[c]) events of \(layer.weightBits)-bit weights at shift \(layer.rule.weightShift)); no 64-bit engine can sum it exactly")
+            }
+        }
     }
 }

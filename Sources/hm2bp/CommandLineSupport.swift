@@ -188,15 +188,16 @@ struct RecordedData {
     /// "the model m.hm2bp", for messages.
     var source: String
 
+    /// An empty data set name (a model imported from NIR) is "not recorded".
     init(model: Model, path: String) {
-        dataset = model.provenance.dataset
+        dataset = model.provenance.dataset.isEmpty ? nil : model.provenance.dataset
         seed = model.provenance.seed
         encoder = model.provenance.encoder
         source = "the model \(path)"
     }
 
     init(image: ImageReport, path: String) {
-        dataset = image.provenance?.dataset
+        dataset = image.provenance.flatMap { $0.dataset.isEmpty ? nil : $0.dataset }
         seed = image.provenance?.seed
         encoder = image.provenance?.encoder
         source = "the image \(path)"

@@ -107,3 +107,37 @@ final class ImageCodecTests: XCTestCase {
         XCTAssertGreaterThan(outcomes.valid, 0, "some resealed mutations (e.g. in weights) are still valid images")
     }
 }
+
+/// The decoder refuses an image whose drive could reach 2^62 (docs/fixed-point.md section 3), as
+/// the board firmware does: 64-bit sums would no longer be exact.
+final class DriveBoundTests: XCTestCase {
+    /// One 1-neuron layer fed by 2^17 inputs at 8-bit weights and shift 24 (2^31 per event),
+    /// through an input-map entry with `targets` copies of the same target.
+    func image(targets: Int) -> NeuroImage {
+        let inputs = 1 << 17
+        let rule = NeuronRule(stateBits: 32, weightShift: 24, currentDecay: .shift(3), membraneDecay: .shift(6), refractorySteps: 0)
+        let layer = ImageLayer(inputCount: inputs, neuronCount: 1, rule: rule, thresholdBits: 31, weightBits: 8, hasLateralInhibition: false,
+                               tauS: 8, floatThreshold: 1, thresholds: [1 << 30], laterals: [0], weightSteps: [1])
+        let core = ImageCore(layer: 0, firstNeuron: 0, neuronCount: 1, axonCount: inputs, weights: [Int8](repeating: 1, count: inputs))
+        let inputMap = RoutingTable(spikeBudget: 0, entries: [
+            RouteEntry(key: 0, mask: ~0, targets: Array(repeating: RouteTarget(core: 0, axonBase: 0), count: targets)),
+        ])
+        let target = TargetIdentity(name: "emulator", kind: .emulator, descriptionSHA256: Array(repeating: 0, count: 32),
+                                    usbVendorId: 0, usbProductId: 0, protocolVersion: 0)
+        return NeuroImage(inputCount: inputs, outputCount: 1, timeSteps: 4, target: target, layers: [layer], cores: [core],
+                          routes: [RoutingTable(spikeBudget: 0, entries: [])], inputMap: inputMap,
+                          outputMap: [OutputMapEntry(core: 0, firstNeuron: 0, count: 1, firstOutput: 0)],
+                          metadata: ImageMetadata(modelSHA256: Array(repeating: 0, count: 32), architecture: "131072-1",
+                                                  createdBy: "tests", reportJSON: "{}"))
+    }
+
+    func testAnImageWhoseDriveCouldReach2To62IsRefusedNamingTheCore() throws {
+        // 2^17 sources x 2^14 deliveries each x 2^31 = 2^62 (refused); one delivery fewer and the
+        // neuron's 2^31 lateral allowance stay below (accepted).
+        XCTAssertNoThrow(try ImageDecoder.decode(ImageEncoder.encode(image(targets: (1 << 14) - 1))))
+        XCTAssertThrowsError(try ImageDecoder.decode(ImageEncoder.encode(image(targets: 1 << 14)))) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("ROUT") && text.contains("core 0") && text.contains("2^62"), text)
+        }
+    }
+}
