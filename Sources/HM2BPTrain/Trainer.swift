@@ -9,14 +9,14 @@ import SpikeModel
 /// gives every epoch the same trains, like the reference's draw-once-at-load.
 public final class Trainer {
     public struct Options: Sendable {
-        public var architecture: [Int]
+        public var architecture: Architecture
         public var constants: NeuronConstants
         public var config: TrainingConfig
         public var epochs: Int
         public var seed: UInt64
         public var dataset: String
 
-        public init(architecture: [Int], constants: NeuronConstants = NeuronConstants(), config: TrainingConfig = TrainingConfig(),
+        public init(architecture: Architecture, constants: NeuronConstants = NeuronConstants(), config: TrainingConfig = TrainingConfig(),
                     epochs: Int, seed: UInt64, dataset: String) {
             self.architecture = architecture
             self.constants = constants
@@ -54,8 +54,8 @@ public final class Trainer {
         self.train = train
         self.test = test
         if let resumed {
-            guard resumed.current.network.architecture == options.architecture else {
-                throw ModelError.invalidFile(path: "checkpoint", reason: "architecture \(resumed.current.network.architectureName) does not match --arch \(options.architecture.map(String.init).joined(separator: "-"))")
+            guard resumed.current.network.architectureSpec == options.architecture else {
+                throw ModelError.invalidFile(path: "checkpoint", reason: "architecture \(resumed.current.network.architectureName) does not match --arch \(options.architecture)")
             }
             guard resumed.state.order.count == train.count else {
                 throw ModelError.invalidFile(path: "checkpoint", reason: "it was made with \(resumed.state.order.count) training samples, this run has \(train.count) (use the same --train-limit)")

@@ -22,7 +22,7 @@ public struct TrainingCheckpoint: Sendable {
     public var state: State
     public var current: Model
     public var best: Model
-    /// Per layer: (first moments, second moments).
+    /// Per layer with weights (convolutions, then fully connected): (first moments, second moments).
     public var adamMoments: [([Float], [Float])]
 
     static let magic = Array("HM2BPCKP".utf8)
@@ -70,8 +70,8 @@ public struct TrainingCheckpoint: Sendable {
         let current = try ModelFile.decode(Array(try take(try u32())), path: path + " (current model)")
         let best = try ModelFile.decode(Array(try take(try u32())), path: path + " (best model)")
         var moments: [([Float], [Float])] = []
-        for layer in current.network.layers {
-            let count = layer.weights.count
+        let weightCounts = current.network.spatialLayers.map(\.weightCount).filter { $0 > 0 } + current.network.layers.map(\.weights.count)
+        for count in weightCounts {
             let first = try take(4 * count).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
             let second = try take(4 * count).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
             moments.append((first, second))

@@ -7,7 +7,7 @@ import SpikeModel
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a fully connected spiking network with HM2-BP.",
+        abstract: "Train a spiking network (fully connected or convolutional) with HM2-BP.",
         discussion: """
             Writes the best model so far (by test accuracy) to OUTPUT after every epoch, the full
             training state to OUTPUT.checkpoint and one JSON line per epoch to OUTPUT.log.jsonl.
@@ -15,7 +15,8 @@ struct TrainCommand: ParsableCommand {
             """)
 
     @Option(help: "Data set: mnist or fashion-mnist.") var dataset: DatasetName = .mnist
-    @Option(help: "Layer widths, input to output.") var arch: String = "784-800-10"
+    @Option(help: "Architecture, input to output: widths (784-800-10) or a CNN (28x28-15C5-P2-40C5-P2-300-10).")
+    var arch: String = "784-800-10"
     @Option(help: "Epochs to train (in total, when resuming).") var epochs: Int = 1
     @Option(help: "Use only the first N training images.") var trainLimit: Int?
     @Option(help: "Evaluate on only the first N test images.") var testLimit: Int?
@@ -29,8 +30,9 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         // One line per epoch, visible at once even when stdout is a file or a pipe.
         setvbuf(stdout, nil, _IOLBF, 0)
-        let architecture = try Network.parseArchitecture(arch)
-        var config = TrainingConfig()
+        let architecture = try Architecture.parse(arch)
+        // A CNN starts from the reference's CNN column (section 1.3), an MLP from the MLP column.
+        var config = architecture.isConvolutional ? TrainingConfig.convolutionalMNIST : TrainingConfig()
         for setting in settings { try config.apply(setting: setting) }
         let constants = NeuronConstants(timeSteps: timeSteps)
         if let problem = constants.firstProblem() { throw ValidationError("--time-steps: \(problem)") }
@@ -38,8 +40,8 @@ struct TrainCommand: ParsableCommand {
         let store = DataStore()
         let train = try store.load(dataset, split: .train, limit: trainLimit)
         let test = try store.load(dataset, split: .test, limit: testLimit)
-        guard architecture[0] == train.pixelsPerImage else {
-            throw ValidationError("--arch starts with \(architecture[0]) inputs but \(dataset.rawValue) images have \(train.pixelsPerImage) pixels")
+        guard architecture.inputCount == train.pixelsPerImage else {
+            throw ValidationError("--arch starts with \(architecture.inputCount) inputs but \(dataset.rawValue) images have \(train.pixelsPerImage) pixels")
         }
         let paths = TrainingPaths(model: output)
         let resumed = resume ? try TrainingCheckpoint.read(path: paths.checkpoint) : nil

@@ -63,9 +63,9 @@ final class ModelFileTests: XCTestCase {
     }
 
     func testArchitectureParsing() throws {
-        XCTAssertEqual(try Network.parseArchitecture("784-400-400-10"), [784, 400, 400, 10])
+        XCTAssertEqual(try Architecture.parse("784-400-400-10"), [784, 400, 400, 10])
         for bad in ["", "784", "784-", "784-x-10", "784-0-10", "-10"] {
-            XCTAssertThrowsError(try Network.parseArchitecture(bad), "'\(bad)' accepted")
+            XCTAssertThrowsError(try Architecture.parse(bad), "'\(bad)' accepted")
         }
     }
 }
