@@ -23,7 +23,7 @@ final class ConvolutionTrainer {
     var adamSecond: [Float]
     var adamStep = 0
     /// The gradient of every weight (kernel layout) of the current sample.
-    private var gradient: [Float]
+    private(set) var gradient: [Float]
     /// Per chunk: one kernel row (T floats) and the error partials of the layer below.
     private var kernelRows: [UnsafeMutablePointer<Float>]
     private var errorPartials: [[Float]]
