@@ -15,72 +15,100 @@ extension FloatSimulator {
         }
     }
 
-    /// Convolution split over the cores by output channel. Each chunk keeps its drive and state
-    /// position-major (all of a position's channels side by side) so that one input spike adds
-    /// K² contiguous weight vectors.
+    /// Convolution split over the cores by bands of output rows. The drive and the state are
+    /// kept position-major, all kernels of a position side by side (padded to 16 lanes), so one
+    /// input spike adds K² contiguous weight vectors and the LIF update runs on whole vectors.
     static func runConvolution(_ layer: ConvolutionLayer, constants: NeuronConstants, input: SpikeRaster, parallel: Bool) -> SpikeRaster {
         let out = layer.output
-        let ranges = parallel ? Parallel.chunks(of: layer.kernelCount, alignment: 1) : [0..<layer.kernelCount]
-        var perChunk = [[[Int32]]](repeating: [], count: ranges.count)
-        perChunk.withUnsafeMutableBufferPointer { results in
-            Parallel.forEach(ranges) { chunk, kernels in
-                results[chunk] = simulateConvolution(layer, constants: constants, input: input, kernels: kernels)
+        let bands = parallel ? Parallel.chunks(of: out.height, alignment: 1) : [0..<out.height]
+        let plan = ConvolutionPlan(layer)
+        var perBand = [[[Int32]]](repeating: [], count: bands.count)
+        perBand.withUnsafeMutableBufferPointer { results in
+            Parallel.forEach(bands) { band, rows in
+                results[band] = simulateConvolution(plan, constants: constants, input: input, rows: rows)
             }
         }
         var raster = SpikeRaster(neuronCount: out.count, timeSteps: constants.timeSteps)
         var step: [Int32] = []
         for t in 0..<constants.timeSteps {
             step.removeAll(keepingCapacity: true)
-            for chunk in perChunk { step.append(contentsOf: chunk[t]) }
+            for band in perBand { step.append(contentsOf: band[t]) }
+            if perBand.count > 1 { step.sort() }
             raster.appendStep(step)
         }
         return raster
     }
 
-    /// Spikes (ascending channel-major indices) per step of the output channels `kernels`.
-    static func simulateConvolution(_ layer: ConvolutionLayer, constants: NeuronConstants, input: SpikeRaster, kernels: Range<Int>) -> [[Int32]] {
-        let n = kernels.count, size = layer.kernelSize, channels = layer.input.channels
+    /// A convolution's kernels rearranged for the position-major drive: [c][p][q][kernel],
+    /// each kernel vector padded with zeros to `lanes`.
+    struct ConvolutionPlan {
+        let layer: ConvolutionLayer
+        let lanes: Int
+        let weights: [Float]
+
+        init(_ layer: ConvolutionLayer) {
+            self.layer = layer
+            let size = layer.kernelSize, channels = layer.input.channels
+            lanes = (layer.kernelCount + 15) / 16 * 16
+            var weights = [Float](repeating: 0, count: channels * size * size * lanes)
+            for a in 0..<layer.kernelCount {
+                for c in 0..<channels { for p in 0..<size { for q in 0..<size {
+                    weights[((c * size + p) * size + q) * lanes + a] = layer.weight(kernel: a, channel: c, row: p, column: q)
+                } } }
+            }
+            self.weights = weights
+        }
+    }
+
+    /// Spikes (ascending channel-major indices) per step of the output rows `rows`.
+    static func simulateConvolution(_ plan: ConvolutionPlan, constants: NeuronConstants, input: SpikeRaster, rows: Range<Int>) -> [[Int32]] {
+        let layer = plan.layer, lanes = plan.lanes
+        let size = layer.kernelSize
         let inWidth = layer.input.width, inPositions = layer.input.positions
         let out = layer.output, positions = out.positions
-        // Weights of this chunk, [c][p][q][kernel].
-        var transposed = [Float](repeating: 0, count: channels * size * size * n)
-        for k in 0..<n {
-            for c in 0..<channels { for p in 0..<size { for q in 0..<size {
-                transposed[((c * size + p) * size + q) * n + k] = layer.weight(kernel: kernels.lowerBound + k, channel: c, row: p, column: q)
-            } } }
-        }
-        let population = LIFPopulation(count: positions * n, constants: constants, threshold: layer.spikeThreshold)
+        let firstPosition = rows.lowerBound * out.width
+        let population = LIFPopulation(count: rows.count * out.width * lanes, constants: constants, threshold: layer.spikeThreshold)
         var spikesPerStep = [[Int32]](repeating: [], count: constants.timeSteps)
         var fired: [Int32] = []
-        transposed.withUnsafeBufferPointer { weights in
+        plan.weights.withUnsafeBufferPointer { weights in
             for t in 1..<constants.timeSteps {
                 let drive = population.drive
                 drive.initialize(repeating: 0, count: population.count)
                 for j in input.firing(at: t - 1) {
                     let c = Int(j) / inPositions, position = Int(j) % inPositions
                     let u = position / inWidth, v = position % inWidth
-                    // Output (x, y) = (u - p, v - q) must lie inside the output map.
-                    for p in max(0, u - out.height + 1)...min(size - 1, u) {
-                        let rowBase = (u - p) * out.width
-                        for q in max(0, v - out.width + 1)...min(size - 1, v) {
-                            let source = weights.baseAddress! + ((c * size + p) * size + q) * n
-                            addInPlace(drive + (rowBase + v - q) * n, source, count: n)
+                    // Output (x, y) = (u - p, v - q) must lie inside this band and the map.
+                    let pLow = max(0, u - rows.upperBound + 1), pHigh = min(size - 1, u - rows.lowerBound)
+                    guard pLow <= pHigh else { continue }
+                    let qLow = max(0, v - out.width + 1), qHigh = min(size - 1, v)
+                    for p in pLow...pHigh {
+                        let rowBase = (u - p) * out.width - firstPosition
+                        for q in qLow...qHigh {
+                            addVectors(drive + (rowBase + v - q) * lanes, weights.baseAddress! + ((c * size + p) * size + q) * lanes, count: lanes)
                         }
                     }
                 }
                 fired.removeAll(keepingCapacity: true)
                 population.step(firing: &fired)
                 guard !fired.isEmpty else { continue }
-                // Internal index position * n + k -> channel-major (kernel * positions + position).
-                spikesPerStep[t] = fired.map { Int32((kernels.lowerBound + Int($0) % n) * positions + Int($0) / n) }.sorted()
+                // Internal index position * lanes + kernel -> channel-major (kernel * positions + position).
+                spikesPerStep[t] = fired.map { Int32(Int($0) % lanes * positions + firstPosition + Int($0) / lanes) }.sorted()
             }
         }
         return spikesPerStep
     }
 
     static func runPooling(_ layer: PoolingLayer, constants: NeuronConstants, input: SpikeRaster) -> SpikeRaster {
-        let inWidth = layer.input.width, inPositions = layer.input.positions
         let out = layer.output
+        // The pool neuron of every input neuron.
+        var target = [Int32](repeating: 0, count: layer.input.count)
+        for c in 0..<layer.input.channels {
+            for u in 0..<layer.input.height {
+                for v in 0..<layer.input.width {
+                    target[layer.input.index(channel: c, row: u, column: v)] = Int32(out.index(channel: c, row: u / layer.size, column: v / layer.size))
+                }
+            }
+        }
         let population = LIFPopulation(count: out.count, constants: constants, threshold: layer.spikeThreshold)
         var raster = SpikeRaster(neuronCount: out.count, timeSteps: constants.timeSteps)
         var fired: [Int32] = []
@@ -88,11 +116,7 @@ extension FloatSimulator {
         for t in 1..<constants.timeSteps {
             let drive = population.drive
             drive.initialize(repeating: 0, count: population.count)
-            for j in input.firing(at: t - 1) {
-                let c = Int(j) / inPositions, position = Int(j) % inPositions
-                let x = position / inWidth / layer.size, y = position % inWidth / layer.size
-                drive[out.index(channel: c, row: x, column: y)] += 1
-            }
+            for j in input.firing(at: t - 1) { drive[Int(target[Int(j)])] += 1 }
             fired.removeAll(keepingCapacity: true)
             population.step(firing: &fired)
             raster.appendStep(fired)
@@ -101,8 +125,21 @@ extension FloatSimulator {
     }
 }
 
+/// dst[k] += src[k] for a whole number of 16-lane vectors.
+@inline(__always)
+func addVectors(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int) {
+    typealias V = SIMD16<Float>
+    var k = 0
+    while k < count {
+        let out = UnsafeMutableRawPointer(dst + k)
+        out.storeBytes(of: out.loadUnaligned(as: V.self) + UnsafeRawPointer(src + k).loadUnaligned(as: V.self), as: V.self)
+        k += 16
+    }
+}
+
 /// The state of a population of independent LIF neurons and the section 1.1 update of one step
 /// t >= 1 from a drive (the summed input of step t - 1). At t = 0 the state is zero and stays so.
+/// Storage is padded to whole 16-lane vectors; padding lanes get no drive and never fire.
 struct LIFPopulation {
     let count: Int
     let tauM: Float, tauS: Float, threshold: Float
@@ -110,8 +147,9 @@ struct LIFPopulation {
     let membrane: UnsafeMutablePointer<Float>
     let current: UnsafeMutablePointer<Float>
     let refractoryLeft: UnsafeMutablePointer<Int32>
-    /// The caller fills this before each `step`.
+    /// The caller fills the first `count` values before each `step`.
     let drive: UnsafeMutablePointer<Float>
+    private let padded: Int
     private let storage: Storage
 
     private final class Storage {
@@ -121,14 +159,18 @@ struct LIFPopulation {
     }
 
     init(count: Int, constants: NeuronConstants, threshold: Float) {
+        precondition(threshold >= 0, "a negative threshold would let the padding fire")
         self.count = count
+        padded = (count + 15) / 16 * 16
         tauM = constants.tauM
         tauS = constants.tauS
         self.threshold = threshold
         refractory = Int32(constants.refractorySteps)
+        let padded = self.padded
         func zeros<T: Numeric>(_ type: T.Type) -> UnsafeMutablePointer<T> {
-            let pointer = UnsafeMutablePointer<T>.allocate(capacity: max(count, 1))
-            pointer.initialize(repeating: 0, count: max(count, 1))
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: max(padded, 16) * 4, alignment: 64)
+            let pointer = raw.bindMemory(to: T.self, capacity: max(padded, 16))
+            pointer.initialize(repeating: 0, count: max(padded, 16))
             return pointer
         }
         membrane = zeros(Float.self)
@@ -139,20 +181,42 @@ struct LIFPopulation {
                            UnsafeMutableRawPointer(refractoryLeft), UnsafeMutableRawPointer(drive)])
     }
 
-    /// Leak, integrate the drive, refractory clamp, strict `v > threshold` test and reset;
-    /// appends the (internal) indices that fired, ascending.
+    /// Leak, integrate the drive, refractory clamp, strict `v > threshold` test and reset, 16
+    /// neurons at a time (the same float operations in the same order as the scalar update);
+    /// appends the indices that fired, ascending.
     func step(firing fired: inout [Int32]) {
-        for k in 0..<count {
-            let ik = (current[k] - current[k] / tauS) + drive[k]
-            current[k] = ik
-            var vk = (membrane[k] - membrane[k] / tauM) + ik / tauS
-            let clamped = refractoryLeft[k] > 0
-            vk = clamped ? 0 : vk
-            refractoryLeft[k] = clamped ? refractoryLeft[k] - 1 : refractoryLeft[k]
-            let spike = vk > threshold
-            membrane[k] = spike ? 0 : vk
-            refractoryLeft[k] = spike ? refractory : refractoryLeft[k]
-            if spike { fired.append(Int32(k)) }
+        typealias V = SIMD16<Float>
+        typealias R = SIMD16<Int32>
+        let tauM = V(repeating: self.tauM), tauS = V(repeating: self.tauS), theta = V(repeating: threshold)
+        let reset = R(repeating: refractory)
+        var k = 0
+        while k < padded {
+            let ik = (V(current + k) - V(current + k) / tauS) + V(drive + k)
+            var vk = (V(membrane + k) - V(membrane + k) / tauM) + ik / tauS
+            var r = R(refractoryLeft + k)
+            let clamped = r .> 0
+            vk.replace(with: 0, where: clamped)
+            r.replace(with: r &- 1, where: clamped)
+            let spike = vk .> theta
+            vk.replace(with: 0, where: spike)
+            r.replace(with: reset, where: spike)
+            ik.store(to: current + k)
+            vk.store(to: membrane + k)
+            r.store(to: refractoryLeft + k)
+            if any(spike) {
+                for lane in 0..<16 where spike[lane] { fired.append(Int32(k + lane)) }
+            }
+            k += 16
         }
+    }
+}
+
+extension SIMD16 where Scalar: SIMDScalar {
+    @inline(__always) init(_ pointer: UnsafeMutablePointer<Scalar>) {
+        self = UnsafeRawPointer(pointer).load(as: SIMD16<Scalar>.self)
+    }
+
+    @inline(__always) func store(to pointer: UnsafeMutablePointer<Scalar>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: self, as: SIMD16<Scalar>.self)
     }
 }
