@@ -143,10 +143,12 @@ func addVectors(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>,
 struct LIFPopulation {
     let count: Int
     let tauM: Float, tauS: Float, threshold: Float
-    let refractory: Int32
+    let refractory: Float
     let membrane: UnsafeMutablePointer<Float>
     let current: UnsafeMutablePointer<Float>
-    let refractoryLeft: UnsafeMutablePointer<Int32>
+    /// Steps left in the refractory period, as small whole floats (integer vector compares
+    /// are split into lanes by the compiler; float ones are not).
+    let refractoryLeft: UnsafeMutablePointer<Float>
     /// The caller fills the first `count` values before each `step`.
     let drive: UnsafeMutablePointer<Float>
     private let padded: Int
@@ -165,7 +167,7 @@ struct LIFPopulation {
         tauM = constants.tauM
         tauS = constants.tauS
         self.threshold = threshold
-        refractory = Int32(constants.refractorySteps)
+        refractory = Float(constants.refractorySteps)
         let padded = self.padded
         func zeros<T: Numeric>(_ type: T.Type) -> UnsafeMutablePointer<T> {
             let raw = UnsafeMutableRawPointer.allocate(byteCount: max(padded, 16) * 4, alignment: 64)
@@ -175,7 +177,7 @@ struct LIFPopulation {
         }
         membrane = zeros(Float.self)
         current = zeros(Float.self)
-        refractoryLeft = zeros(Int32.self)
+        refractoryLeft = zeros(Float.self)
         drive = zeros(Float.self)
         storage = Storage([UnsafeMutableRawPointer(membrane), UnsafeMutableRawPointer(current),
                            UnsafeMutableRawPointer(refractoryLeft), UnsafeMutableRawPointer(drive)])
@@ -185,20 +187,31 @@ struct LIFPopulation {
     /// neurons at a time (the same float operations in the same order as the scalar update);
     /// appends the indices that fired, ascending.
     func step(firing fired: inout [Int32]) {
+        // x / 2^k and x * 2^-k are the same correctly rounded value, so power-of-two time
+        // constants (the reference's 64 and 8) multiply instead of divide, bit for bit.
+        if tauM.significandBitPattern == 0 && tauS.significandBitPattern == 0 {
+            update(firing: &fired, scaleM: 1 / tauM, scaleS: 1 / tauS, divide: false)
+        } else {
+            update(firing: &fired, scaleM: tauM, scaleS: tauS, divide: true)
+        }
+    }
+
+    @inline(__always)
+    private func update(firing fired: inout [Int32], scaleM: Float, scaleS: Float, divide: Bool) {
         typealias V = SIMD16<Float>
-        typealias R = SIMD16<Int32>
-        let tauM = V(repeating: self.tauM), tauS = V(repeating: self.tauS), theta = V(repeating: threshold)
-        let reset = R(repeating: refractory)
+        let m = V(repeating: scaleM), s = V(repeating: scaleS), theta = V(repeating: threshold)
+        let reset = V(repeating: refractory), zero = V(), one = V(repeating: 1)
         var k = 0
         while k < padded {
-            let ik = (V(current + k) - V(current + k) / tauS) + V(drive + k)
-            var vk = (V(membrane + k) - V(membrane + k) / tauM) + ik / tauS
-            var r = R(refractoryLeft + k)
-            let clamped = r .> 0
-            vk.replace(with: 0, where: clamped)
-            r.replace(with: r &- 1, where: clamped)
+            let i0 = V(current + k), v0 = V(membrane + k)
+            let ik = (i0 - (divide ? i0 / s : i0 * s)) + V(drive + k)
+            var vk = (v0 - (divide ? v0 / m : v0 * m)) + (divide ? ik / s : ik * s)
+            var r = V(refractoryLeft + k)
+            let clamped = r .> zero
+            vk.replace(with: zero, where: clamped)
+            r.replace(with: r - one, where: clamped)
             let spike = vk .> theta
-            vk.replace(with: 0, where: spike)
+            vk.replace(with: zero, where: spike)
             r.replace(with: reset, where: spike)
             ik.store(to: current + k)
             vk.store(to: membrane + k)

@@ -6,7 +6,7 @@ import XCTest
 /// algorithm sections 1.1 and 4.5, on non-square multi-channel maps (the golden test's maps are
 /// square and its input has one channel, so it cannot catch a swapped row and column).
 final class SpatialSimulationTests: XCTestCase {
-    let constants = NeuronConstants(timeSteps: 120)
+    var constants = NeuronConstants(timeSteps: 120)
 
     func randomRaster(neurons: Int, rate: Double, seed: UInt64) -> SpikeRaster {
         var generator = SplitMix64(seed: seed)
@@ -26,6 +26,12 @@ final class SpatialSimulationTests: XCTestCase {
             if v > threshold { spikes.append(Int32(t)); refractory = constants.refractorySteps; v = 0 }
         }
         return spikes
+    }
+
+    /// Power-of-two time constants take the multiply path of the vector update, others divide.
+    func testConvolutionMatchesTheNaiveLoopWithOtherTimeConstants() {
+        constants = NeuronConstants(tauM: 20, tauS: 5, refractorySteps: 3, timeSteps: 120)
+        testConvolutionMatchesTheNaiveLoop()
     }
 
     func testConvolutionMatchesTheNaiveLoop() {
