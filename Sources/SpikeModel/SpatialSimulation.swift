@@ -190,22 +190,22 @@ struct LIFPopulation {
         // x / 2^k and x * 2^-k are the same correctly rounded value, so power-of-two time
         // constants (the reference's 64 and 8) multiply instead of divide, bit for bit.
         if tauM.significandBitPattern == 0 && tauS.significandBitPattern == 0 {
-            update(firing: &fired, scaleM: 1 / tauM, scaleS: 1 / tauS, divide: false)
+            update(firing: &fired, m: Multiply(by: 1 / tauM), s: Multiply(by: 1 / tauS))
         } else {
-            update(firing: &fired, scaleM: tauM, scaleS: tauS, divide: true)
+            update(firing: &fired, m: Divide(by: tauM), s: Divide(by: tauS))
         }
     }
 
-    @inline(__always)
-    private func update(firing fired: inout [Int32], scaleM: Float, scaleS: Float, divide: Bool) {
+    private func update<Scale: LeakScale>(firing fired: inout [Int32], m: Scale, s: Scale) {
         typealias V = SIMD16<Float>
-        let m = V(repeating: scaleM), s = V(repeating: scaleS), theta = V(repeating: threshold)
+        let theta = V(repeating: threshold)
         let reset = V(repeating: refractory), zero = V(), one = V(repeating: 1)
+        let laneBits = SIMD16<UInt32>(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
         var k = 0
         while k < padded {
             let i0 = V(current + k), v0 = V(membrane + k)
-            let ik = (i0 - (divide ? i0 / s : i0 * s)) + V(drive + k)
-            var vk = (v0 - (divide ? v0 / m : v0 * m)) + (divide ? ik / s : ik * s)
+            let ik = (i0 - s.apply(i0)) + V(drive + k)
+            var vk = (v0 - m.apply(v0)) + s.apply(ik)
             var r = V(refractoryLeft + k)
             let clamped = r .> zero
             vk.replace(with: zero, where: clamped)
@@ -217,11 +217,32 @@ struct LIFPopulation {
             vk.store(to: membrane + k)
             r.store(to: refractoryLeft + k)
             if any(spike) {
-                for lane in 0..<16 where spike[lane] { fired.append(Int32(k + lane)) }
+                var word = SIMD16<UInt32>().replacing(with: laneBits, where: spike).wrappedSum()
+                while word != 0 {
+                    fired.append(Int32(k + word.trailingZeroBitCount))
+                    word &= word - 1
+                }
             }
             k += 16
         }
     }
+}
+
+/// x / tau for the leak, as a multiplication where that is exact.
+protocol LeakScale {
+    func apply(_ x: SIMD16<Float>) -> SIMD16<Float>
+}
+
+struct Multiply: LeakScale {
+    let factor: SIMD16<Float>
+    init(by factor: Float) { self.factor = SIMD16(repeating: factor) }
+    @inline(__always) func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { x * factor }
+}
+
+struct Divide: LeakScale {
+    let divisor: SIMD16<Float>
+    init(by divisor: Float) { self.divisor = SIMD16(repeating: divisor) }
+    @inline(__always) func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { x / divisor }
 }
 
 extension SIMD16 where Scalar: SIMDScalar {
