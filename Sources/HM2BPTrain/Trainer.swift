@@ -103,7 +103,9 @@ public final class Trainer {
             var correctSoFar = 0
             var cost = 0.0
             let reportEvery = max(1, min(500, train.count / 100))
-            let prefetch = SamplePrefetch { Learner.EncodedSample(encoder.encode(self.train.image($0), sampleIndex: $0)) }
+            let prefetch = SamplePrefetch(config.augmentation == true
+                ? augmentedSample(epoch: epoch)
+                : { Learner.EncodedSample(encoder.encode(self.train.image($0), sampleIndex: $0)) })
             if let first = state.order.first { prefetch.start(first) }
             for (position, index) in state.order.enumerated() {
                 if shouldStop() { prefetch.finish(); return .interrupted(epochsCompleted: state.epochsCompleted) }
@@ -153,6 +155,20 @@ public final class Trainer {
             try epochCompleted(record, checkpoint)
         }
         return .finished
+    }
+
+    /// Training sample `index` in `epoch` with augmentation (section 2): the image distorted and
+    /// its spikes drawn afresh, both from (seed, epoch, index) alone, so a resumed run repeats them.
+    func augmentedSample(epoch: Int) -> (Int) -> Learner.EncodedSample {
+        let seed = SplitMix64.mix(options.seed ^ 0xA06_A06 &+ UInt64(epoch) &* SplitMix64.increment)
+        let encoder = PoissonEncoder(timeSteps: options.constants.timeSteps, seed: seed)
+        let distortion = ImageDistortion()
+        let train = self.train
+        return { index in
+            var generator = SplitMix64(seed: seed ^ SplitMix64.mix(UInt64(index)))
+            let image = distortion.distort(train.image(index), rows: train.rows, columns: train.columns, using: &generator)
+            return Learner.EncodedSample(encoder.encode(image[...], sampleIndex: index))
+        }
     }
 
     /// Section 5.6: per class c, err_c = Σ_{misclassified s ∈ c} w_s / Σ_{s ∈ c} w_s; each

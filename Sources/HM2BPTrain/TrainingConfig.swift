@@ -47,6 +47,9 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var poolingThresholds: [Float]?
     /// Initial kernel weights are drawn from U[-s, s]; nil: 0.5 (the CNN column).
     public var convolutionInitScale: Float?
+    /// Distort every training image afresh each epoch (elastic, scale 12 %, rotation 12°;
+    /// `ImageDistortion`) and redraw its spikes, as the reference's CNN runs; nil: off.
+    public var augmentation: Bool?
 
     public init() {}
 
@@ -97,6 +100,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     private var spatialDictionary: [String: Double] {
         var values: [String: Double] = [:]
         if let scale = convolutionInitScale { values["convolutionInitScale"] = Double(scale) }
+        if augmentation == true { values["augmentation"] = 1 }
         for (i, threshold) in (convolutionThresholds ?? []).enumerated() { values["convolutionThreshold\(i)"] = Double(threshold) }
         for (i, threshold) in (poolingThresholds ?? []).enumerated() { values["poolingThreshold\(i)"] = Double(threshold) }
         return values

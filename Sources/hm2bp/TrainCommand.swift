@@ -26,6 +26,8 @@ struct TrainCommand: ParsableCommand {
     var settings: [String] = []
     @Option(name: .shortAndLong, help: "Model file to write.") var output: String = "model.hm2bp"
     @Flag(help: "Continue from OUTPUT.checkpoint.") var resume = false
+    @Flag(help: "Distort every training image afresh each epoch (elastic, scale, rotation) and redraw its spikes, as the reference's CNN runs.")
+    var augment = false
 
     func run() throws {
         // One line per epoch, visible at once even when stdout is a file or a pipe.
@@ -34,6 +36,7 @@ struct TrainCommand: ParsableCommand {
         // A CNN starts from the reference's CNN column (section 1.3), an MLP from the MLP column.
         var config = architecture.isConvolutional ? TrainingConfig.convolutionalMNIST : TrainingConfig()
         for setting in settings { try config.apply(setting: setting) }
+        if augment { config.augmentation = true }
         let constants = NeuronConstants(timeSteps: timeSteps)
         if let problem = constants.firstProblem() { throw ValidationError("--time-steps: \(problem)") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
