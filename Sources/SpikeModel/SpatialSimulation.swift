@@ -31,9 +31,22 @@ extension FloatSimulator {
         var raster = SpikeRaster(neuronCount: out.count, timeSteps: constants.timeSteps)
         var step: [Int32] = []
         for t in 0..<constants.timeSteps {
+            // Each band's list ascends; merge them (a band's rows are contiguous, so bands
+            // interleave by channel).
             step.removeAll(keepingCapacity: true)
-            for band in perBand { step.append(contentsOf: band[t]) }
-            if perBand.count > 1 { step.sort() }
+            for band in perBand where !band[t].isEmpty {
+                if step.isEmpty { step.append(contentsOf: band[t]); continue }
+                var merged: [Int32] = []
+                merged.reserveCapacity(step.count + band[t].count)
+                var i = 0, j = 0
+                let other = band[t]
+                while i < step.count && j < other.count {
+                    if step[i] < other[j] { merged.append(step[i]); i += 1 } else { merged.append(other[j]); j += 1 }
+                }
+                merged.append(contentsOf: step[i...])
+                merged.append(contentsOf: other[j...])
+                step = merged
+            }
             raster.appendStep(step)
         }
         return raster
@@ -70,10 +83,10 @@ extension FloatSimulator {
         let population = LIFPopulation(count: rows.count * out.width * lanes, constants: constants, threshold: layer.spikeThreshold)
         var spikesPerStep = [[Int32]](repeating: [], count: constants.timeSteps)
         var fired: [Int32] = []
+        var kernelStarts = [Int](repeating: 0, count: lanes + 1)
         plan.weights.withUnsafeBufferPointer { weights in
             for t in 1..<constants.timeSteps {
                 let drive = population.drive
-                drive.initialize(repeating: 0, count: population.count)
                 for j in input.firing(at: t - 1) {
                     let c = Int(j) / inPositions, position = Int(j) % inPositions
                     let u = position / inWidth, v = position % inWidth
@@ -91,8 +104,18 @@ extension FloatSimulator {
                 fired.removeAll(keepingCapacity: true)
                 population.step(firing: &fired)
                 guard !fired.isEmpty else { continue }
-                // Internal index position * lanes + kernel -> channel-major (kernel * positions + position).
-                spikesPerStep[t] = fired.map { Int32(Int($0) % lanes * positions + firstPosition + Int($0) / lanes) }.sorted()
+                // Internal index position * lanes + kernel -> channel-major (kernel * positions +
+                // position). Positions ascend within each kernel, so a counting sort by kernel orders them.
+                for k in 0...lanes { kernelStarts[k] = 0 }
+                for index in fired { kernelStarts[Int(index) % lanes + 1] += 1 }
+                for k in 0..<lanes { kernelStarts[k + 1] += kernelStarts[k] }
+                var ordered = [Int32](repeating: 0, count: fired.count)
+                for index in fired {
+                    let kernel = Int(index) % lanes
+                    ordered[kernelStarts[kernel]] = Int32(kernel * positions + firstPosition + Int(index) / lanes)
+                    kernelStarts[kernel] += 1
+                }
+                spikesPerStep[t] = ordered
             }
         }
         return spikesPerStep
@@ -115,7 +138,6 @@ extension FloatSimulator {
         raster.appendStep([])
         for t in 1..<constants.timeSteps {
             let drive = population.drive
-            drive.initialize(repeating: 0, count: population.count)
             for j in input.firing(at: t - 1) { drive[Int(target[Int(j)])] += 1 }
             fired.removeAll(keepingCapacity: true)
             population.step(firing: &fired)
@@ -149,7 +171,7 @@ struct LIFPopulation {
     /// Steps left in the refractory period, as small whole floats (integer vector compares
     /// are split into lanes by the compiler; float ones are not).
     let refractoryLeft: UnsafeMutablePointer<Float>
-    /// The caller fills the first `count` values before each `step`.
+    /// The caller adds each step's input here before `step`, which consumes it (leaves zeros).
     let drive: UnsafeMutablePointer<Float>
     private let padded: Int
     private let storage: Storage
@@ -205,6 +227,7 @@ struct LIFPopulation {
         while k < padded {
             let i0 = V(current + k), v0 = V(membrane + k)
             let ik = (i0 - s.apply(i0)) + V(drive + k)
+            zero.store(to: drive + k)
             var vk = (v0 - m.apply(v0)) + s.apply(ik)
             var r = V(refractoryLeft + k)
             let clamped = r .> zero
