@@ -84,12 +84,18 @@ extension FloatSimulator {
         var spikesPerStep = [[Int32]](repeating: [], count: constants.timeSteps)
         var fired: [Int32] = []
         var kernelStarts = [Int](repeating: 0, count: lanes + 1)
+        // Channel, row and column of every input neuron (integer division is slow per spike).
+        var channelOf = [Int32](repeating: 0, count: layer.input.count), rowOf = channelOf, columnOf = channelOf
+        for j in 0..<layer.input.count {
+            channelOf[j] = Int32(j / inPositions)
+            rowOf[j] = Int32(j % inPositions / inWidth)
+            columnOf[j] = Int32(j % inWidth)
+        }
         plan.weights.withUnsafeBufferPointer { weights in
             for t in 1..<constants.timeSteps {
                 let drive = population.drive
                 for j in input.firing(at: t - 1) {
-                    let c = Int(j) / inPositions, position = Int(j) % inPositions
-                    let u = position / inWidth, v = position % inWidth
+                    let c = Int(channelOf[Int(j)]), u = Int(rowOf[Int(j)]), v = Int(columnOf[Int(j)])
                     // Output (x, y) = (u - p, v - q) must lie inside this band and the map.
                     let pLow = max(0, u - rows.upperBound + 1), pHigh = min(size - 1, u - rows.lowerBound)
                     guard pLow <= pHigh else { continue }
@@ -99,6 +105,7 @@ extension FloatSimulator {
                         for q in qLow...qHigh {
                             addVectors(drive + (rowBase + v - q) * lanes, weights.baseAddress! + ((c * size + p) * size + q) * lanes, count: lanes)
                         }
+                        population.markTouched(from: (rowBase + v - qHigh) * lanes, to: (rowBase + v - qLow + 1) * lanes)
                     }
                 }
                 fired.removeAll(keepingCapacity: true)
@@ -138,7 +145,11 @@ extension FloatSimulator {
         raster.appendStep([])
         for t in 1..<constants.timeSteps {
             let drive = population.drive
-            for j in input.firing(at: t - 1) { drive[Int(target[Int(j)])] += 1 }
+            for j in input.firing(at: t - 1) {
+                let neuron = Int(target[Int(j)])
+                drive[neuron] += 1
+                population.markTouched(from: neuron, to: neuron + 1)
+            }
             fired.removeAll(keepingCapacity: true)
             population.step(firing: &fired)
             raster.appendStep(fired)
@@ -174,6 +185,9 @@ struct LIFPopulation {
     /// The caller adds each step's input here before `step`, which consumes it (leaves zeros).
     let drive: UnsafeMutablePointer<Float>
     private let padded: Int
+    /// Per 16-lane vector: whether it ever received input. An untouched vector's state is all
+    /// zero and stays so (the update of zeros gives zeros), so the update skips it.
+    private let touched: UnsafeMutablePointer<UInt8>
     private let storage: Storage
 
     private final class Storage {
@@ -201,8 +215,17 @@ struct LIFPopulation {
         current = zeros(Float.self)
         refractoryLeft = zeros(Float.self)
         drive = zeros(Float.self)
+        touched = .allocate(capacity: max(padded, 16) / 16)
+        touched.initialize(repeating: 0, count: max(padded, 16) / 16)
         storage = Storage([UnsafeMutableRawPointer(membrane), UnsafeMutableRawPointer(current),
-                           UnsafeMutableRawPointer(refractoryLeft), UnsafeMutableRawPointer(drive)])
+                           UnsafeMutableRawPointer(refractoryLeft), UnsafeMutableRawPointer(drive), UnsafeMutableRawPointer(touched)])
+    }
+
+    /// Records that neurons `from ..< to` received input.
+    @inline(__always)
+    func markTouched(from: Int, to: Int) {
+        var vector = from >> 4
+        while vector << 4 < to { touched[vector] = 1; vector += 1 }
     }
 
     /// Leak, integrate the drive, refractory clamp, strict `v > threshold` test and reset, 16
@@ -225,6 +248,7 @@ struct LIFPopulation {
         let laneBits = SIMD16<UInt32>(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
         var k = 0
         while k < padded {
+            guard touched[k >> 4] != 0 else { k += 16; continue }
             let i0 = V(current + k), v0 = V(membrane + k)
             let ik = (i0 - s.apply(i0)) + V(drive + k)
             zero.store(to: drive + k)
