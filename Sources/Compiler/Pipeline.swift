@@ -37,6 +37,13 @@ public enum ModelCompiler {
     public static func compile(model: Model, modelBytes: [UInt8], target: TargetLoader.LoadedTarget, calibration: [SpikeRaster],
                                options: CompileOptions = CompileOptions()) throws -> CompileResult {
         let network = model.network
+        // Convolution and pooling are not lowered to cores yet (issue 12); compiling only the
+        // fully connected tail would silently drop them.
+        guard network.spatialLayers.isEmpty else {
+            throw CompileFailure(diagnostics: [Diagnostic(
+                resource: "convolution and pooling layers (\(network.architectureName)); the compiler lowers fully connected layers only",
+                need: network.spatialLayers.count, limit: 0, fixes: ["compile a fully connected model (e.g. 784-800-10)"])])
+        }
         let weightBits = options.weightBits ?? target.target.core.weightBits
         // Checked before any pass: the quantizer builds weights of this width (qmax = 2^(W-1) - 1
         // must be >= 1 and fit the Int8 synapse array and the target's synapses).

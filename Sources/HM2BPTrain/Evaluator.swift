@@ -11,7 +11,7 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
     public var accuracy: Double { samples == 0 ? 0 : Double(correct) / Double(samples) }
     /// confusion[label][prediction]
     public var confusion: [[Int]]
-    /// Mean spikes per sample emitted by each layer (hidden layers, then output).
+    /// Mean spikes per sample emitted by each layer (spatial layers, hidden layers, then output).
     public var meanSpikesPerLayer: [Double]
     public var seconds: Double
 
@@ -57,9 +57,10 @@ public enum Evaluator {
     public static func evaluate(_ network: Network, on images: LabeledImages, encoder: PoissonEncoder, firstIndex: Int = 0) -> EvaluationReport {
         let start = Date()
         let classes = network.outputCount
+        let layerCount = network.spatialLayers.count + network.layers.count
         let blocks = Parallel.chunks(of: images.count, alignment: 1, maximum: max(1, images.count / 32))
         var partials = [(correct: Int, confusion: [[Int]], spikes: [Int])](
-            repeating: (0, [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes), [Int](repeating: 0, count: network.layers.count)),
+            repeating: (0, [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes), [Int](repeating: 0, count: layerCount)),
             count: blocks.count)
         partials.withUnsafeMutableBufferPointer { results in
             Parallel.forEach(blocks) { block, range in
@@ -77,11 +78,11 @@ public enum Evaluator {
         }
         var report = EvaluationReport(
             samples: images.count, correct: 0, confusion: partials[0].confusion.map { $0.map { _ in 0 } },
-            meanSpikesPerLayer: [Double](repeating: 0, count: network.layers.count), seconds: 0)
+            meanSpikesPerLayer: [Double](repeating: 0, count: layerCount), seconds: 0)
         for partial in partials {
             report.correct += partial.correct
             for r in 0..<classes { for c in 0..<classes { report.confusion[r][c] += partial.confusion[r][c] } }
-            for l in 0..<network.layers.count { report.meanSpikesPerLayer[l] += Double(partial.spikes[l]) }
+            for l in 0..<layerCount { report.meanSpikesPerLayer[l] += Double(partial.spikes[l]) }
         }
         report.meanSpikesPerLayer = report.meanSpikesPerLayer.map { $0 / Double(max(1, images.count)) }
         report.seconds = Date().timeIntervalSince(start)

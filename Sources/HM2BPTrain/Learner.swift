@@ -7,6 +7,8 @@ public final class Learner {
     public let config: TrainingConfig
     let kernel: SPSPKernel
     private let layerTrainers: [LayerTrainer]
+    /// One per spatial layer; nil for pooling (no weights).
+    private let spatialTrainers: [ConvolutionTrainer?]
 
     public init(network: Network, config: TrainingConfig) {
         self.network = network
@@ -17,6 +19,10 @@ public final class Learner {
         layerTrainers = network.layers.map {
             LayerTrainer(inputCount: $0.inputCount, outputCount: $0.outputCount, constants: network.constants, kernel: kernel)
         }
+        spatialTrainers = network.spatialLayers.map {
+            guard case .convolution(let layer) = $0 else { return nil }
+            return ConvolutionTrainer(layer: layer, constants: network.constants, kernel: kernel)
+        }
     }
 
     /// Adam's step count (samples trained so far).
@@ -26,7 +32,7 @@ public final class Learner {
         public var prediction: Int
         public var outputCounts: [Int32]
         public var cost: Float
-        /// Spikes per layer (hidden layers, then output).
+        /// Spikes per layer (spatial layers, hidden layers, then output).
         public var spikesPerLayer: [Int]
     }
 
@@ -51,11 +57,12 @@ public final class Learner {
     public func train(input encoded: EncodedSample, label: Int, boostWeight: Float = 1, learningRate: Float) -> SampleResult {
         let input = encoded.raster
         let outputs = FloatSimulator.run(network, input: input)
+        let front = network.spatialLayers.count
         let last = network.layers.count - 1
-        let outputCounts = outputs[last].counts()
+        let outputCounts = outputs[front + last].counts()
         let outputLayer = network.layers[last]
         let error = OutputError(counts: outputCounts, label: label, boostWeight: boostWeight, config: config)
-        var outputTimes = outputs[last].spikeTimes()
+        var outputTimes = outputs[front + last].spikeTimes()
         let lateral = outputLayer.lateralInhibition != 0
             ? LateralFactor.compute(outputTimes: outputTimes, label: label, threshold: outputLayer.threshold,
                                     strength: outputLayer.lateralInhibition, kernel: kernel)
@@ -65,23 +72,52 @@ public final class Learner {
             outputTimes[label] = TargetInjection.spikes(timeSteps: network.constants.timeSteps, desiredCount: config.desiredCount)
             postCounts[label] = Int32(outputTimes[label].count)
         }
+        // Spikes by neuron of the input and of every layer but the output.
+        let trains = [encoded.trains] + outputs.dropLast().map(SpikeTrains.init)
         var delta = error.gradient.map { $0 / outputLayer.threshold }
         var postTrains = SpikeTrains(perNeuron: outputTimes)
         var lateralFactor = lateral
+        // The error reaching the spatial front, before the top spatial layer's own division.
+        var frontError: [Float] = []
         for index in stride(from: last, through: 0, by: -1) {
-            let belowTrains = index == 0 ? encoded.trains : SpikeTrains(outputs[index - 1])
+            let belowTrains = trains[front + index]
             let sample = LayerTrainer.Sample(
                 inputTrains: belowTrains, inputCounts: belowTrains.counts(), postTrains: postTrains, postCounts: postCounts,
                 delta: delta, lateralFactor: lateralFactor)
+            let propagate = index > 0 || front > 0
             let propagated = layerTrainers[index].backward(
-                sample, layer: &network.layers[index], config: config, learningRate: learningRate, propagate: index > 0)
-            if index > 0, let propagated {
+                sample, layer: &network.layers[index], config: config, learningRate: learningRate, propagate: propagate)
+            guard let propagated else { continue }
+            if index > 0 {
                 let threshold = network.layers[index - 1].threshold
                 delta = propagated.map { $0 / threshold }
-                postTrains = sample.inputTrains
-                postCounts = sample.inputCounts
-                lateralFactor = nil
+            } else {
+                frontError = propagated
             }
+            postTrains = sample.inputTrains
+            postCounts = sample.inputCounts
+            lateralFactor = nil
+        }
+        for index in stride(from: front - 1, through: 0, by: -1) {
+            let belowTrains = trains[index]
+            var sample = LayerTrainer.Sample(
+                inputTrains: belowTrains, inputCounts: belowTrains.counts(), postTrains: postTrains, postCounts: postCounts,
+                delta: frontError, lateralFactor: nil)
+            switch network.spatialLayers[index] {
+            case .pooling(let layer):
+                guard index > 0 else { break }
+                frontError = PoolingBackward.propagate(sample, layer: layer, kernel: kernel, effectRatio: config.effectRatio,
+                                                       timeSteps: network.constants.timeSteps)
+            case .convolution(var layer):
+                let threshold = layer.threshold
+                sample.delta = frontError.map { $0 / threshold }
+                let propagated = spatialTrainers[index]!.backward(sample, layer: &layer, config: config, learningRate: learningRate,
+                                                                 propagate: index > 0)
+                network.spatialLayers[index] = .convolution(layer)
+                if let propagated { frontError = propagated }
+            }
+            postTrains = belowTrains
+            postCounts = sample.inputCounts
         }
         return SampleResult(
             prediction: predictedClass(outputCounts), outputCounts: outputCounts, cost: error.cost,
@@ -89,12 +125,23 @@ public final class Learner {
     }
 
     /// Adam's first and second moments of every layer (for checkpoints).
-    public var adamMoments: [([Float], [Float])] { layerTrainers.map { ($0.adamFirst.rowMajor(), $0.adamSecond.rowMajor()) } }
+    /// The convolution layers' first (kernel layout), then the fully connected layers'.
+    public var adamMoments: [([Float], [Float])] {
+        spatialTrainers.compactMap { $0.map { ($0.adamFirst, $0.adamSecond) } }
+            + layerTrainers.map { ($0.adamFirst.rowMajor(), $0.adamSecond.rowMajor()) }
+    }
 
     /// Restores a checkpoint's Adam state; shapes must match the network.
     public func restoreAdam(step: Int, moments: [([Float], [Float])]) {
-        precondition(moments.count == layerTrainers.count)
-        for (trainer, (first, second)) in zip(layerTrainers, moments) {
+        let convolutions = spatialTrainers.compactMap { $0 }
+        precondition(moments.count == convolutions.count + layerTrainers.count)
+        for (trainer, (first, second)) in zip(convolutions, moments) {
+            precondition(first.count == trainer.adamFirst.count && second.count == trainer.adamSecond.count)
+            trainer.adamFirst = first
+            trainer.adamSecond = second
+            trainer.adamStep = step
+        }
+        for (trainer, (first, second)) in zip(layerTrainers, moments.dropFirst(convolutions.count)) {
             trainer.adamFirst.load(rowMajor: first)
             trainer.adamSecond.load(rowMajor: second)
             trainer.adamStep = step

@@ -63,6 +63,9 @@ public struct SPSPKernel: Sendable {
     public let timeSteps: Int
     /// table[window * (cutoff + 1) + lag], window clamped to `maximumWindow`.
     let table: [Float]
+    /// The same rows with the lag reversed (index cutoff - lag), so that a kernel row is filled
+    /// by a forward, vectorisable sweep over the presynaptic times.
+    let reversedTable: [Float]
     let maximumWindow: Int
 
     public init(parameters: SPSPParameters, timeSteps: Int) {
@@ -78,6 +81,8 @@ public struct SPSPKernel: Sendable {
             }
         }
         self.table = table
+        let stride = parameters.cutoff + 1
+        reversedTable = (0..<table.count).map { table[$0 / stride * stride + parameters.cutoff - $0 % stride] }
     }
 
     /// e for one (post, pre) pair with the precomputed terms: the loop of `SPSPParameters.direct`
@@ -109,18 +114,18 @@ public struct SPSPKernel: Sendable {
         let refractory = parameters.refractorySteps
         let cutoff = parameters.cutoff
         let stride = cutoff + 1
-        table.withUnsafeBufferPointer { tableBuffer in
+        reversedTable.withUnsafeBufferPointer { tableBuffer in
             var last = 1
             for tpRaw in post {
                 let tp = Int(tpRaw)
                 let window = min(tp - last, maximumWindow)
-                let terms = tableBuffer.baseAddress! + max(window, 0) * stride
                 let lowest = max(1, tp - cutoff)
                 let highest = min(tp - 1, tp - refractory)
                 if highest >= lowest {
-                    // lag = tp - tq - refractory, falling as tq rises.
-                    let base = tp - refractory
-                    for tq in lowest...highest { row[tq] += terms[base - tq] }
+                    // lag = tp - refractory - tq, so the reversed row's index cutoff - lag rises
+                    // with tq, from cutoff - (tp - refractory - lowest) at tq = lowest.
+                    let terms = tableBuffer.baseAddress! + max(window, 0) * stride + cutoff - (tp - refractory - lowest)
+                    addRange(into: row + lowest, from: terms, count: highest - lowest + 1)
                 }
                 last = tp + refractory
             }
@@ -128,3 +133,18 @@ public struct SPSPKernel: Sendable {
         return true
     }
 }
+
+/// row[t] += terms[t] for t in 0..<count, 16 lanes at a time (each element gets one addition,
+/// so the result is the scalar loop's).
+@inline(__always)
+private func addRange(into row: UnsafeMutablePointer<Float>, from terms: UnsafePointer<Float>, count: Int) {
+    typealias V = SIMD16<Float>
+    var t = 0
+    while t + 16 <= count {
+        let out = UnsafeMutableRawPointer(row + t)
+        out.storeBytes(of: out.loadUnaligned(as: V.self) + UnsafeRawPointer(terms + t).loadUnaligned(as: V.self), as: V.self)
+        t += 16
+    }
+    while t < count { row[t] += terms[t]; t += 1 }
+}
+

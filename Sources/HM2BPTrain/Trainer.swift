@@ -9,7 +9,7 @@ import SpikeModel
 /// gives every epoch the same trains, like the reference's draw-once-at-load.
 public final class Trainer {
     public struct Options: Sendable {
-        public var architecture: [Int]
+        public var architecture: Architecture
         public var constants: NeuronConstants
         public var config: TrainingConfig
         public var epochs: Int
@@ -17,7 +17,7 @@ public final class Trainer {
         public var dataset: String
         public var selection: BestEpochSelection
 
-        public init(architecture: [Int], constants: NeuronConstants = NeuronConstants(), config: TrainingConfig = TrainingConfig(),
+        public init(architecture: Architecture, constants: NeuronConstants = NeuronConstants(), config: TrainingConfig = TrainingConfig(),
                     epochs: Int, seed: UInt64, dataset: String, selection: BestEpochSelection = .validation) {
             self.architecture = architecture
             self.constants = constants
@@ -120,7 +120,9 @@ public final class Trainer {
             var correctSoFar = 0
             var cost = 0.0
             let reportEvery = max(1, min(500, train.count / 100))
-            let prefetch = SamplePrefetch { Learner.EncodedSample(encoder.encode(self.train.image($0), sampleIndex: $0)) }
+            let prefetch = SamplePrefetch(config.augmentation == true
+                ? augmentedSample(epoch: epoch)
+                : { Learner.EncodedSample(encoder.encode(self.train.image($0), sampleIndex: $0)) })
             if let first = state.order.first { prefetch.start(first) }
             for (position, index) in state.order.enumerated() {
                 if shouldStop() { prefetch.finish(); return .interrupted(epochsCompleted: state.epochsCompleted) }
@@ -181,14 +183,10 @@ public final class Trainer {
     /// format's limits whose input matches the images and whose output has one neuron per class,
     /// constants and hyperparameters in range, and data to train and test on.
     static func validate(_ options: Options, train: LabeledImages, test: LabeledImages) throws {
+        // Architecture's own initializer already holds its shapes and sizes to the format's limits.
         let architecture = options.architecture
-        let name = architecture.map(String.init).joined(separator: "-")
-        guard architecture.count >= 2, architecture.allSatisfy({ $0 > 0 }) else {
-            throw OptionError(option: "--arch", problem: "'\(name)' needs at least two positive layer widths")
-        }
-        if let problem = Network.architectureProblem(architecture) { throw OptionError(option: "--arch", problem: "'\(name)': \(problem)") }
         if let problem = options.constants.firstProblem()
-            ?? NeuronConstants.neuronStepsProblem(timeSteps: options.constants.timeSteps, neurons: architecture.reduce(0, +)) {
+            ?? NeuronConstants.neuronStepsProblem(timeSteps: options.constants.timeSteps, neurons: architecture.neuronCount) {
             throw OptionError(option: "--time-steps", problem: problem)
         }
         if let (setting, problem) = options.config.firstProblem() {
@@ -202,13 +200,14 @@ public final class Trainer {
                 ? "at least 2 training images are needed (one is held out for validation)" : "no training images")
         }
         guard test.count >= 1 else { throw OptionError(option: "--test-limit", problem: "no test images") }
-        guard architecture[0] == train.pixelsPerImage, train.pixelsPerImage == test.pixelsPerImage else {
-            throw OptionError(option: "--arch", problem: "starts with \(architecture[0]) inputs but \(options.dataset) images have \(train.pixelsPerImage) pixels")
+        guard architecture.inputCount == train.pixelsPerImage, train.pixelsPerImage == test.pixelsPerImage else {
+            throw OptionError(option: "--arch", problem: "starts with \(architecture.inputCount) inputs but \(options.dataset) images have \(train.pixelsPerImage) pixels")
         }
         let classes = Int(max(train.labels.max() ?? 0, test.labels.max() ?? 0)) + 1
-        guard architecture.last == classes else {
-            throw OptionError(option: "--arch", problem: "ends with \(architecture.last ?? 0) outputs but \(options.dataset) has \(classes) classes: "
-                              + "the output layer needs one neuron per class (e.g. \(architecture.dropLast().map(String.init).joined(separator: "-"))-\(classes))")
+        guard architecture.denseWidths.last == classes else {
+            let suggestion = architecture.description.split(separator: "-").dropLast().joined(separator: "-") + "-\(classes)"
+            throw OptionError(option: "--arch", problem: "ends with \(architecture.denseWidths.last ?? 0) outputs but \(options.dataset) has \(classes) classes: "
+                              + "the output layer needs one neuron per class (e.g. \(suggestion))")
         }
     }
 
@@ -222,8 +221,8 @@ public final class Trainer {
         func differs(_ option: String, _ given: String, _ recorded: String) -> OptionError {
             OptionError(option: option, problem: "\(given) differs from the checkpoint's \(recorded); a resumed run keeps the checkpoint's settings")
         }
-        if network.architecture != options.architecture {
-            throw differs("--arch", options.architecture.map(String.init).joined(separator: "-"), network.architectureName)
+        if network.architectureSpec != options.architecture {
+            throw differs("--arch", options.architecture.description, network.architectureName)
         }
         if network.constants.timeSteps != options.constants.timeSteps {
             throw differs("--time-steps", "\(options.constants.timeSteps)", "\(network.constants.timeSteps)")
@@ -240,6 +239,20 @@ public final class Trainer {
         }
         if resumed.state.order.count != trainCount {
             throw differs("--train-limit", "\(trainCount) training images (after the validation images)", "\(resumed.state.order.count)")
+        }
+    }
+
+    /// Training sample `index` in `epoch` with augmentation (section 2): the image distorted and
+    /// its spikes drawn afresh, both from (seed, epoch, index) alone, so a resumed run repeats them.
+    func augmentedSample(epoch: Int) -> (Int) -> Learner.EncodedSample {
+        let seed = SplitMix64.mix(options.seed ^ 0xA06_A06 &+ UInt64(epoch) &* SplitMix64.increment)
+        let encoder = PoissonEncoder(timeSteps: options.constants.timeSteps, seed: seed)
+        let distortion = ImageDistortion()
+        let train = self.train
+        return { index in
+            var generator = SplitMix64(seed: seed ^ SplitMix64.mix(UInt64(index)))
+            let image = distortion.distort(train.image(index), rows: train.rows, columns: train.columns, using: &generator)
+            return Learner.EncodedSample(encoder.encode(image[...], sampleIndex: index))
         }
     }
 

@@ -26,7 +26,7 @@ public struct TrainingCheckpoint: Sendable {
     public var state: State
     public var current: Model
     public var best: Model
-    /// Per layer: (first moments, second moments).
+    /// Per layer with weights (convolutions, then fully connected): (first moments, second moments).
     public var adamMoments: [([Float], [Float])]
 
     static let magic = Array("HM2BPCKP".utf8)
@@ -86,8 +86,8 @@ public struct TrainingCheckpoint: Sendable {
             throw fail("the best model (\(best.network.architectureName)) and the current model (\(current.network.architectureName)) differ in shape")
         }
         var moments: [([Float], [Float])] = []
-        for layer in current.network.layers {
-            let count = layer.weights.count
+        let weightCounts = current.network.spatialLayers.map(\.weightCount).filter { $0 > 0 } + current.network.layers.map(\.weights.count)
+        for count in weightCounts {
             let first = try take(4 * count).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
             let second = try take(4 * count).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
             guard first.allSatisfy(\.isFinite), second.allSatisfy({ $0.isFinite && $0 >= 0 }) else {

@@ -10,7 +10,8 @@ extension TrainingConfig {
         public var description: String {
             switch self {
             case .unknown(let name):
-                return "unknown hyperparameter '\(name)'; known: \(TrainingConfig().asDictionary.keys.sorted().joined(separator: ", "))"
+                let known = TrainingConfig().asDictionary.keys.sorted() + ["convolutionInitScale", "convolutionThresholds", "poolingThresholds"]
+                return "unknown hyperparameter '\(name)'; known: \(known.joined(separator: ", "))"
             case .invalid(let name, let value):
                 return "hyperparameter '\(name)': '\(value)' is not a valid value"
             case .outOfRange(let name, let problem):
@@ -45,6 +46,15 @@ extension TrainingConfig {
             case "false", "0", "off": self[keyPath: path] = false
             default: throw SettingError.invalid(name: name, value: text)
             }
+        } else if name == "convolutionThresholds" || name == "poolingThresholds" {
+            let values = text.split(separator: ",").map { Float($0) }
+            guard !values.isEmpty, values.allSatisfy({ $0.map { $0.isFinite && $0 > 0 } ?? false }) else {
+                throw SettingError.invalid(name: name, value: text)
+            }
+            if name == "convolutionThresholds" { convolutionThresholds = values.map { $0! } } else { poolingThresholds = values.map { $0! } }
+        } else if name == "convolutionInitScale" {
+            guard let value = Float(text), value.isFinite, value > 0 else { throw SettingError.invalid(name: name, value: text) }
+            convolutionInitScale = value
         } else if name == "swapsPerEpoch" {
             guard let value = Int(text) else { throw SettingError.invalid(name: name, value: text) }
             swapsPerEpoch = value

@@ -41,8 +41,41 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// Side-effect ratio ρ of a silent post neuron (the propagation ratio r of a pair with a
     /// silent neuron is 1, structurally).
     public var silentPostRatio: Float = 0.5
+    /// Thresholds of the convolution and pooling layers, in order; a deeper front repeats the
+    /// last value. nil: the MNIST CNN column of section 1.3 (conv 5, 12; pool 2, 4).
+    public var convolutionThresholds: [Float]?
+    public var poolingThresholds: [Float]?
+    /// Initial kernel weights are drawn from U[-s, s]; nil: 0.5 (the CNN column).
+    public var convolutionInitScale: Float?
+    /// Distort every training image afresh each epoch (elastic, scale 12 %, rotation 12°;
+    /// `ImageDistortion`) and redraw its spikes, as the reference's CNN runs; nil: off.
+    public var augmentation: Bool?
 
     public init() {}
+
+    /// The MNIST CNN column of algorithm section 1.3 (28x28-15C5-P2-40C5-P2-300-10): fully
+    /// connected and output thresholds 10, the weight regularizer off, kernels from
+    /// U[-0.5, 0.5] with thresholds conv 5, 12 and pool 2, 4.
+    public static var convolutionalMNIST: TrainingConfig {
+        var config = TrainingConfig()
+        config.hiddenThreshold = 10
+        config.outputThreshold = 10
+        config.regularizerLambda = 0
+        config.regularizerBeta = 0
+        return config
+    }
+
+    /// Threshold of the `index`-th convolution (counted from 0).
+    public func convolutionThreshold(_ index: Int) -> Float {
+        let values = convolutionThresholds ?? [5, 12]
+        return values[min(index, values.count - 1)]
+    }
+
+    /// Threshold of the `index`-th pooling layer (counted from 0).
+    public func poolingThreshold(_ index: Int) -> Float {
+        let values = poolingThresholds ?? [2, 4]
+        return values[min(index, values.count - 1)]
+    }
 
     /// Learning rate of epoch `epoch` (counted from 0): lr / sqrt(max(epoch, 1)), as the logs show.
     public func learningRate(epoch: Int) -> Float {
@@ -60,24 +93,61 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
             "regularizerBeta": Double(regularizerBeta), "weightLimit": Double(weightLimit),
             "regularizerExactGradient": regularizerExactGradient ? 1 : 0, "boost": boost ? 1 : 0, "effectRatio": effectRatio ? 1 : 0, "swapsPerEpoch": Double(swapsPerEpoch),
             "silentPostSPSP": Double(silentPostSPSP), "silentPostRatio": Double(silentPostRatio),
-        ]
+        ].merging(spatialDictionary) { $1 }
     }
 
-    /// A network of the given widths with weights from U[-initScale, initScale] (the reference's
-    /// "Bernoulli" init is uniform), hidden layers at `hiddenThreshold`, the output at
-    /// `outputThreshold` with lateral inhibition.
-    public func initialNetwork(architecture: [Int], constants: NeuronConstants, seed: UInt64) -> Network {
+    /// The spatial settings, only when set (a fully connected run's provenance is unchanged).
+    private var spatialDictionary: [String: Double] {
+        var values: [String: Double] = [:]
+        if let scale = convolutionInitScale { values["convolutionInitScale"] = Double(scale) }
+        if augmentation == true { values["augmentation"] = 1 }
+        for (i, threshold) in (convolutionThresholds ?? []).enumerated() { values["convolutionThreshold\(i)"] = Double(threshold) }
+        for (i, threshold) in (poolingThresholds ?? []).enumerated() { values["poolingThreshold\(i)"] = Double(threshold) }
+        return values
+    }
+
+    /// A network of the given architecture. Fully connected weights come from
+    /// U[-initScale, initScale] (the reference's "Bernoulli" init is uniform), hidden layers at
+    /// `hiddenThreshold`, the output at `outputThreshold` with lateral inhibition; kernels from
+    /// U[-s, s] with s = `convolutionInitScale`. Weights are drawn layer by layer, input first.
+    public func initialNetwork(architecture: Architecture, constants: NeuronConstants, seed: UInt64) -> Network {
         var generator = SplitMix64(seed: seed)
+        var spatial: [SpatialLayer] = []
+        var shape = architecture.input
+        var convolutions = 0, poolings = 0
+        var widths = [shape.count]
+        let kernelScale = convolutionInitScale ?? 0.5
+        for stage in architecture.stages {
+            switch stage {
+            case .convolution(let kernels, let size):
+                let count = kernels * shape.channels * size * size
+                let weights = (0..<count).map { _ in Float.random(in: -kernelScale...kernelScale, using: &generator) }
+                let layer = ConvolutionLayer(input: shape, kernelCount: kernels, kernelSize: size,
+                                             threshold: convolutionThreshold(convolutions), weights: weights)
+                convolutions += 1
+                spatial.append(.convolution(layer))
+                shape = layer.output
+                widths = [shape.count]
+            case .pooling(let size):
+                let layer = PoolingLayer(input: shape, size: size, threshold: poolingThreshold(poolings))
+                poolings += 1
+                spatial.append(.pooling(layer))
+                shape = layer.output
+                widths = [shape.count]
+            case .dense(let width):
+                widths.append(width)
+            }
+        }
         var layers: [DenseLayer] = []
-        for index in 1..<architecture.count {
-            let inputs = architecture[index - 1], outputs = architecture[index]
-            let isOutput = index == architecture.count - 1
+        for index in 1..<widths.count {
+            let inputs = widths[index - 1], outputs = widths[index]
+            let isOutput = index == widths.count - 1
             let weights = (0..<(inputs * outputs)).map { _ in Float.random(in: -initScale...initScale, using: &generator) }
             layers.append(DenseLayer(
                 inputCount: inputs, outputCount: outputs,
                 threshold: isOutput ? outputThreshold : hiddenThreshold,
                 lateralInhibition: isOutput ? lateralInhibition : 0, weights: weights))
         }
-        return Network(constants: constants, layers: layers)
+        return Network(constants: constants, spatialLayers: spatial, layers: layers)
     }
 }

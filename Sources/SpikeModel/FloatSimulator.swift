@@ -16,11 +16,16 @@ public enum FloatSimulator {
         public var current: [Float]
     }
 
-    /// Output spikes of every layer (the input itself excluded). `parallel` splits each layer
-    /// over the cores by neuron; callers that already run one sample per core pass false.
+    /// Output spikes of every layer (the input itself excluded): the spatial layers first, then
+    /// the fully connected ones. `parallel` splits each layer over the cores by neuron; callers
+    /// that already run one sample per core pass false.
     public static func run(_ network: Network, input: SpikeRaster, parallel: Bool = true) -> [SpikeRaster] {
         var outputs: [SpikeRaster] = []
         var current = input
+        for layer in network.spatialLayers {
+            current = runSpatialLayer(layer, constants: network.constants, input: current, parallel: parallel)
+            outputs.append(current)
+        }
         for layer in network.layers {
             current = runLayer(layer, constants: network.constants, input: current, parallel: parallel)
             outputs.append(current)

@@ -5,11 +5,18 @@ import StrictJSON
 /// Reads and writes the `.hm2bp` model file (layout: docs/model-format.md).
 ///
 /// Layout: magic "HM2BPMDL", u32 version, u32 header length H, H bytes of UTF-8 JSON, the
-/// float32 weights of every layer (pre-major, little-endian), then a u32 CRC32 of all bytes
-/// before it. Every length is checked against the file size before anything is allocated.
+/// float32 weights of every layer (fully connected: pre-major; convolution: kernel, channel,
+/// row, column; pooling: none), little-endian, then a u32 CRC32 of all bytes before it. Every
+/// length is checked against the file size before anything is allocated.
+///
+/// Version 2 added convolution and pooling layers. A fully connected network is still written
+/// as version 1, byte for byte as before, so older readers keep reading it; a network with a
+/// spatial front is written as version 2. Both versions are read.
 public enum ModelFile {
     public static let magic = Array("HM2BPMDL".utf8)
-    public static let currentVersion: UInt32 = 1
+    /// The newest version this code reads and writes.
+    public static let currentVersion: UInt32 = 2
+    static let denseOnlyVersion: UInt32 = 1
     /// Larger headers are not produced by any writer; refuse them before reading.
     static let maximumHeaderBytes = 16 << 20
     /// Thresholds, lateral inhibition and |weights| stay within these (docs/model-format.md), so
@@ -19,10 +26,19 @@ public enum ModelFile {
 
     struct Header: Codable {
         struct Layer: Codable {
+            /// "dense", "convolution" or "pooling"; absent in version 1 (all dense).
+            var kind: String?
             var inputs: Int
             var outputs: Int
             var threshold: Float
             var lateralInhibition: Float
+            /// Convolution and pooling: the input maps.
+            var inputShape: FeatureMapShape?
+            /// Convolution: kernel count and side.
+            var kernels: Int?
+            var kernelSize: Int?
+            /// Pooling: window side (= stride).
+            var poolSize: Int?
         }
         var architecture: String
         var constants: NeuronConstants
@@ -30,22 +46,40 @@ public enum ModelFile {
         var provenance: Provenance
     }
 
+    static func headerLayers(_ network: Network) -> [Header.Layer] {
+        let spatial = network.spatialLayers.map { layer -> Header.Layer in
+            switch layer {
+            case .convolution(let conv):
+                return .init(kind: "convolution", inputs: conv.input.count, outputs: conv.output.count, threshold: conv.threshold,
+                             lateralInhibition: 0, inputShape: conv.input, kernels: conv.kernelCount, kernelSize: conv.kernelSize)
+            case .pooling(let pool):
+                return .init(kind: "pooling", inputs: pool.input.count, outputs: pool.output.count, threshold: pool.threshold,
+                             lateralInhibition: 0, inputShape: pool.input, poolSize: pool.size)
+            }
+        }
+        let kind: String? = network.spatialLayers.isEmpty ? nil : "dense"
+        return spatial + network.layers.map {
+            .init(kind: kind, inputs: $0.inputCount, outputs: $0.outputCount, threshold: $0.threshold, lateralInhibition: $0.lateralInhibition)
+        }
+    }
+
     public static func encode(_ model: Model) throws -> [UInt8] {
         let header = Header(
             architecture: model.network.architectureName,
             constants: model.network.constants,
-            layers: model.network.layers.map {
-                .init(inputs: $0.inputCount, outputs: $0.outputCount, threshold: $0.threshold, lateralInhibition: $0.lateralInhibition)
-            },
+            layers: headerLayers(model.network),
             provenance: model.provenance)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = Array(try encoder.encode(header))
         var bytes = magic
         bytes.reserveCapacity(16 + json.count + model.network.synapseCount * 4 + 4)
-        appendLittleEndian(currentVersion, to: &bytes)
+        appendLittleEndian(model.network.spatialLayers.isEmpty ? denseOnlyVersion : currentVersion, to: &bytes)
         appendLittleEndian(UInt32(json.count), to: &bytes)
         bytes += json
+        for case .convolution(let conv) in model.network.spatialLayers {
+            for w in conv.weights { appendLittleEndian(w.bitPattern, to: &bytes) }
+        }
         for layer in model.network.layers {
             for w in layer.weights { appendLittleEndian(w.bitPattern, to: &bytes) }
         }
@@ -63,7 +97,7 @@ public enum ModelFile {
             throw fail(FileKind.misnamed(bytes, expected: "an hm2bp model file (.hm2bp)", magic: "HM2BPMDL"))
         }
         let version = readLittleEndian(bytes, at: 8)
-        guard version == currentVersion else {
+        guard version == denseOnlyVersion || version == currentVersion else {
             if version > currentVersion {
                 throw fail("model format version \(version) is newer than this hm2bp understands (\(currentVersion)); upgrade hm2bp")
             }
@@ -89,35 +123,51 @@ public enum ModelFile {
             throw fail("field provenance.encoder: '\(encoder)' is not an encoder this hm2bp knows (\(Provenance.poissonEncoder))")
         }
         var expectedWeights = 0
+        var spatialCount = 0
         for (index, layer) in header.layers.enumerated() {
+            let field = "field layers[\(index)]"
             guard layer.inputs > 0, layer.outputs > 0, layer.inputs <= Network.maximumWidth, layer.outputs <= Network.maximumWidth else {
-                throw fail("field layers[\(index)]: sizes \(layer.inputs)x\(layer.outputs) are outside 1 ... 2^24")
+                throw fail("\(field): sizes \(layer.inputs)x\(layer.outputs) are outside 1 ... 2^24")
             }
             if index > 0, layer.inputs != header.layers[index - 1].outputs {
-                throw fail("field layers[\(index)].inputs: \(layer.inputs) does not match the previous layer's \(header.layers[index - 1].outputs) outputs")
+                throw fail("\(field).inputs: \(layer.inputs) does not match the previous layer's \(header.layers[index - 1].outputs) outputs")
             }
             guard layer.threshold.isFinite, layer.threshold >= minimumThreshold, layer.threshold <= maximumMagnitude else {
-                throw fail("field layers[\(index)].threshold: must be in 2^-20 ... 2^20 (got \(layer.threshold))")
+                throw fail("\(field).threshold: must be in 2^-20 ... 2^20 (got \(layer.threshold))")
             }
             guard layer.lateralInhibition.isFinite, layer.lateralInhibition >= 0, layer.lateralInhibition <= maximumMagnitude else {
-                throw fail("field layers[\(index)].lateralInhibition: must be in 0 ... 2^20 (got \(layer.lateralInhibition))")
+                throw fail("\(field).lateralInhibition: must be in 0 ... 2^20 (got \(layer.lateralInhibition))")
             }
-            let (product, overflow) = layer.inputs.multipliedReportingOverflow(by: layer.outputs)
-            guard !overflow, product <= bytes.count else { throw fail("field layers[\(index)]: more weights than the file holds") }
-            expectedWeights += product
+            let kind = layer.kind ?? "dense"
+            if version == denseOnlyVersion, layer.kind != nil {
+                throw fail("\(field).kind: version 1 files hold fully connected layers only")
+            }
+            if version == currentVersion, layer.kind == nil { throw fail("\(field).kind: missing (dense, convolution or pooling)") }
+            switch kind {
+            case "dense":
+                let (product, overflow) = layer.inputs.multipliedReportingOverflow(by: layer.outputs)
+                guard !overflow, product <= bytes.count else { throw fail("\(field): more weights than the file holds") }
+                expectedWeights += product
+            case "convolution", "pooling":
+                guard spatialCount == index else { throw fail("\(field).kind: \(kind) after a fully connected layer") }
+                spatialCount += 1
+                try checkSpatial(layer, kind: kind, field: field, fail: fail)
+                expectedWeights += (layer.kernels ?? 0) * (layer.inputShape?.channels ?? 0) * (layer.kernelSize ?? 0) * (layer.kernelSize ?? 0)
+            default:
+                throw fail("\(field).kind: '\(kind)' is not dense, convolution or pooling")
+            }
             guard expectedWeights <= Network.maximumWeights else { throw fail("field layers: more than 2^28 weights in all") }
         }
         let neurons = header.layers[0].inputs + header.layers.reduce(0) { $0 + $1.outputs }
         if let problem = NeuronConstants.neuronStepsProblem(timeSteps: header.constants.timeSteps, neurons: neurons) {
             throw fail("field constants.timeSteps: \(problem)")
         }
+        guard spatialCount < header.layers.count else { throw fail("field layers: the last layer must be fully connected") }
         guard 16 + headerLength + expectedWeights * 4 + 4 == bytes.count else {
             throw fail("size mismatch: header declares \(expectedWeights) weights (\(16 + headerLength + expectedWeights * 4 + 4) bytes) but the file has \(bytes.count) bytes")
         }
         var offset = 16 + headerLength
-        var layers: [DenseLayer] = []
-        for (index, spec) in header.layers.enumerated() {
-            let count = spec.inputs * spec.outputs
+        func readWeights(_ count: Int, layer index: Int) throws -> [Float] {
             var weights = [Float](repeating: 0, count: count)
             for k in 0..<count {
                 weights[k] = Float(bitPattern: readLittleEndian(bytes, at: offset + 4 * k))
@@ -126,11 +176,54 @@ public enum ModelFile {
                 }
             }
             offset += 4 * count
-            layers.append(DenseLayer(inputCount: spec.inputs, outputCount: spec.outputs, threshold: spec.threshold,
-                                     lateralInhibition: spec.lateralInhibition, weights: weights))
+            return weights
         }
-        return Model(network: Network(constants: header.constants, layers: layers), provenance: header.provenance)
+        var spatial: [SpatialLayer] = []
+        var layers: [DenseLayer] = []
+        for (index, spec) in header.layers.enumerated() {
+            switch spec.kind ?? "dense" {
+            case "convolution":
+                let shape = spec.inputShape!, size = spec.kernelSize!
+                let weights = try readWeights(spec.kernels! * shape.channels * size * size, layer: index)
+                spatial.append(.convolution(ConvolutionLayer(input: shape, kernelCount: spec.kernels!, kernelSize: size,
+                                                             threshold: spec.threshold, weights: weights)))
+            case "pooling":
+                spatial.append(.pooling(PoolingLayer(input: spec.inputShape!, size: spec.poolSize!, threshold: spec.threshold)))
+            default:
+                let weights = try readWeights(spec.inputs * spec.outputs, layer: index)
+                layers.append(DenseLayer(inputCount: spec.inputs, outputCount: spec.outputs, threshold: spec.threshold,
+                                         lateralInhibition: spec.lateralInhibition, weights: weights))
+            }
+        }
+        return Model(network: Network(constants: header.constants, spatialLayers: spatial, layers: layers), provenance: header.provenance)
     }
+
+    /// A convolution or pooling layer's shape fields: present, within the architecture limits,
+    /// and consistent with its input and output counts.
+    static func checkSpatial(_ layer: Header.Layer, kind: String, field: String, fail: (String) -> ModelError) throws {
+        guard let shape = layer.inputShape else { throw fail("\(field).inputShape: missing for a \(kind) layer") }
+        let side = Architecture.maximumSide
+        guard (1...side).contains(shape.channels), (1...side).contains(shape.height), (1...side).contains(shape.width),
+              shape.count == layer.inputs else {
+            throw fail("\(field).inputShape: \(shape.height)x\(shape.width)x\(shape.channels) must have sides 1...\(side) and \(layer.inputs) neurons")
+        }
+        guard layer.lateralInhibition == 0 else { throw fail("\(field).lateralInhibition: only fully connected layers inhibit laterally") }
+        let output: FeatureMapShape
+        if kind == "convolution" {
+            guard let kernels = layer.kernels, (1...side).contains(kernels) else { throw fail("\(field).kernels: must be 1...\(side)") }
+            guard let size = layer.kernelSize, size >= 1, size <= shape.height, size <= shape.width else {
+                throw fail("\(field).kernelSize: must be 1 to the input map's side")
+            }
+            output = FeatureMapShape(channels: kernels, height: shape.height - size + 1, width: shape.width - size + 1)
+        } else {
+            guard let size = layer.poolSize, size >= 1, size <= side, shape.height % size == 0, shape.width % size == 0 else {
+                throw fail("\(field).poolSize: must divide the \(shape.height)x\(shape.width) input map")
+            }
+            output = FeatureMapShape(channels: shape.channels, height: shape.height / size, width: shape.width / size)
+        }
+        guard output.count == layer.outputs else { throw fail("\(field).outputs: \(layer.outputs) but the shape gives \(output.count)") }
+    }
+
 
     public static func read(path: String) throws -> Model {
         guard let data = FileManager.default.contents(atPath: path) else {

@@ -7,7 +7,7 @@ import SpikeModel
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a fully connected spiking network with HM2-BP.",
+        abstract: "Train a spiking network (fully connected or convolutional) with HM2-BP.",
         discussion: """
             Writes the best model so far to OUTPUT after every epoch (best on validation images held out from the end of the \
             training set, or with --select-best-on test on the test set as the HM2-BP authors did), the full training state to \
@@ -18,7 +18,8 @@ struct TrainCommand: ParsableCommand {
             """)
 
     @Option(help: "Data set: mnist or fashion-mnist (default mnist; on --resume the checkpoint's).") var dataset: DatasetName?
-    @Option(help: "Layer widths, input to output; the last is the number of classes (default 784-800-10).") var arch: String?
+    @Option(help: "Architecture, input to output: widths (784-800-10) or a CNN (28x28-15C5-P2-40C5-P2-300-10); the last is the number of classes (default 784-800-10).")
+    var arch: String?
     @Option(parsing: .unconditional, help: "Epochs to train (in total, when resuming).") var epochs: Int = 1
     @Option(parsing: .unconditional, help: "Use only the first N training images.") var trainLimit: Int?
     @Option(parsing: .unconditional, help: "Evaluate on only the first N test images.") var testLimit: Int?
@@ -52,6 +53,8 @@ struct TrainCommand: ParsableCommand {
         var bestTestAccuracy: Double
         var interrupted: Bool
     }
+    @Flag(help: "Distort every training image afresh each epoch (elastic, scale, rotation) and redraw its spikes, as the reference's CNN runs.")
+    var augment = false
 
     func run() throws {
         // One line per epoch, visible at once even when stdout is a file or a pipe.
@@ -73,7 +76,7 @@ struct TrainCommand: ParsableCommand {
         let test = try store.load(datasetName, split: .test, limit: testLimit)
         let trainer = try Trainer(options: options, train: train, test: test, resumeFrom: resumed)
         let display = ProgressDisplay()
-        let architecture = options.architecture.map(String.init).joined(separator: "-")
+        let architecture = options.architecture.description
         func say(_ line: String) { if !json { print(line) } }
         let held = options.selection == .validation ? BestEpochSelection.validationCount(ofTrainingSet: train.count) : 0
         say("training \(architecture) on \(train.count - held) \(options.dataset) images, testing on \(test.count), T=\(options.constants.timeSteps), seed \(options.seed)"
@@ -116,11 +119,13 @@ struct TrainCommand: ParsableCommand {
     /// record (a flag that differs from the record is refused by `Trainer`).
     func trainingOptions(resuming resumed: TrainingCheckpoint?) throws -> Trainer.Options {
         let recorded = resumed?.current
-        let architecture = try arch.map(Network.parseArchitecture) ?? recorded?.network.architecture ?? [784, 800, 10]
+        let architecture = try arch.map(Architecture.parse) ?? recorded?.network.architectureSpec ?? [784, 800, 10]
         var constants = recorded?.network.constants ?? NeuronConstants()
         if let timeSteps { constants.timeSteps = timeSteps }
-        var config = resumed?.state.config ?? TrainingConfig()
+        // A CNN starts from the reference's CNN column (algorithm section 1.3), an MLP from the MLP column.
+        var config = resumed?.state.config ?? (architecture.isConvolutional ? TrainingConfig.convolutionalMNIST : TrainingConfig())
         for setting in settings { try config.apply(setting: setting) }
+        if augment { config.augmentation = true }
         return Trainer.Options(
             architecture: architecture, constants: constants, config: config, epochs: epochs,
             seed: seed ?? recorded?.provenance.seed ?? 1, dataset: dataset?.rawValue ?? recorded?.provenance.dataset ?? DatasetName.mnist.rawValue,

@@ -63,9 +63,70 @@ final class ModelFileTests: XCTestCase {
     }
 
     func testArchitectureParsing() throws {
-        XCTAssertEqual(try Network.parseArchitecture("784-400-400-10"), [784, 400, 400, 10])
+        XCTAssertEqual(try Architecture.parse("784-400-400-10"), [784, 400, 400, 10])
         for bad in ["", "784", "784-", "784-x-10", "784-0-10", "-10"] {
-            XCTAssertThrowsError(try Network.parseArchitecture(bad), "'\(bad)' accepted")
+            XCTAssertThrowsError(try Architecture.parse(bad), "'\(bad)' accepted")
         }
+    }
+}
+
+/// Version 2: networks with convolution and pooling layers.
+final class ConvolutionalModelFileTests: XCTestCase {
+    func cnnModel() -> Model {
+        var generator = SystemRandomNumberGenerator()
+        let conv = ConvolutionLayer(input: FeatureMapShape(channels: 2, height: 6, width: 8), kernelCount: 3, kernelSize: 3, threshold: 5,
+                                    weights: (0..<54).map { _ in Float.random(in: -1...1, using: &generator) })
+        let pool = PoolingLayer(input: conv.output, size: 2, threshold: 2)
+        let output = DenseLayer(inputCount: 18, outputCount: 4, threshold: 10, lateralInhibition: 1,
+                                weights: (0..<72).map { _ in Float.random(in: -1...1, using: &generator) })
+        return Model(network: Network(constants: NeuronConstants(timeSteps: 50), spatialLayers: [.convolution(conv), .pooling(pool)], layers: [output]),
+                     provenance: Provenance(dataset: "mnist", seed: 3))
+    }
+
+    func testRoundTripAndVersions() throws {
+        let cnn = cnnModel()
+        let bytes = try ModelFile.encode(cnn)
+        XCTAssertEqual(bytes[8], 2, "a network with a spatial front is version 2")
+        XCTAssertEqual(try ModelFile.decode(bytes), cnn)
+        let dense = Model(network: Network(constants: NeuronConstants(), layers: [DenseLayer(inputCount: 2, outputCount: 2, threshold: 8, weights: [1, 2, 3, 4])]),
+                          provenance: Provenance(dataset: "mnist", seed: 1))
+        XCTAssertEqual(try ModelFile.encode(dense)[8], 1, "a fully connected network is still written as version 1")
+    }
+
+    /// Rewrites one header field and the CRC, so that only the field check can refuse the file.
+    func withHeader(_ bytes: [UInt8], _ change: (inout [String: Any]) -> Void) throws -> [UInt8] {
+        let length = Int(bytes[12]) | Int(bytes[13]) << 8 | Int(bytes[14]) << 16 | Int(bytes[15]) << 24
+        var header = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bytes[16..<(16 + length)])) as? [String: Any])
+        change(&header)
+        let json = Array(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
+        var result = Array(bytes[0..<12])
+        withUnsafeBytes(of: UInt32(json.count).littleEndian) { result += $0 }
+        result += json + bytes[(16 + length)..<(bytes.count - 4)]
+        withUnsafeBytes(of: crc32Of(result[...]).littleEndian) { result += $0 }
+        return result
+    }
+
+    func testInconsistentSpatialFieldsAreRefusedByName() throws {
+        let bytes = try ModelFile.encode(cnnModel())
+        XCTAssertEqual(try ModelFile.decode(try withHeader(bytes) { _ in }), try ModelFile.decode(bytes), "the rewrite alone changes nothing")
+        let cases: [(String, (inout [String: Any]) -> Void)] = [
+            ("layers[0].kernelSize", { h in self.setLayer(&h, 0, "kernelSize", 9) }),
+            ("layers[0].kernels", { h in self.setLayer(&h, 0, "kernels", 0) }),
+            ("layers[1].poolSize", { h in self.setLayer(&h, 1, "poolSize", 3) }),
+            ("layers[0].inputShape", { h in self.setLayer(&h, 0, "inputShape", ["channels": 2, "height": 6, "width": 9]) }),
+            ("layers[1].kind", { h in self.setLayer(&h, 1, "kind", "softmax") }),
+            ("layers[0].kind", { h in self.setLayer(&h, 0, "kind", nil) }),
+        ]
+        for (expected, change) in cases {
+            XCTAssertThrowsError(try ModelFile.decode(try withHeader(bytes, change), path: "cnn.hm2bp"), expected) { error in
+                XCTAssertTrue("\(error)".hasPrefix("cnn.hm2bp: ") && "\(error)".contains(expected), "\(expected): \(error)")
+            }
+        }
+    }
+
+    func setLayer(_ header: inout [String: Any], _ index: Int, _ key: String, _ value: Any?) {
+        var layers = header["layers"] as! [[String: Any]]
+        layers[index][key] = value
+        header["layers"] = layers
     }
 }
