@@ -49,7 +49,7 @@ public struct Architecture: Sendable, Equatable, CustomStringConvertible, Expres
                 }
                 shape = FeatureMapShape(channels: shape.channels, height: shape.height / size, width: shape.width / size)
             case .dense(let width):
-                guard width >= 1, width <= Self.maximumLayerNeurons else { throw fail("layer \(index + 1): a width must be 1 ... \(Self.maximumLayerNeurons)") }
+                guard width >= 1, width <= Self.maximumLayerNeurons else { throw fail("layer \(index + 1): a width must be 1 ... 2^24 = \(Self.maximumLayerNeurons)") }
                 weights += shape.count * width
                 shape = FeatureMapShape(flat: width)
                 flattened = true
