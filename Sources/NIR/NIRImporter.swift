@@ -29,6 +29,8 @@ public struct NIRLayerMapping: Codable, Sendable, Equatable {
     public var tauM: Float
     public var tauS: Float
     public var threshold: Float
+    /// The hm2bp layer the node became: "dense", "convolution" or "pooling".
+    public var layer: String
     /// Neurons whose own v_threshold differs from the layer's and was folded into their weights.
     public var rescaledNeurons: Int
     /// Power-of-two rounding of this layer's taus, when asked for.
@@ -49,8 +51,8 @@ public struct NIRImport: Sendable {
 /// represent.
 public enum NIRImporter {
     /// Node types with an hm2bp meaning.
-    public static let supportedTypes: Set<String> = ["Input", "Output", "Affine", "Linear", "Scale", "Flatten", "LIF", "CubaLIF", "IF"]
-    static let convolutionTypes: Set<String> = ["Conv1d", "Conv2d", "SumPool2d", "AvgPool2d"]
+    public static let supportedTypes: Set<String> = ["Input", "Output", "Affine", "Linear", "Scale", "Flatten", "LIF", "CubaLIF", "IF",
+                                                     "Conv2d", "SumPool2d", "AvgPool2d"]
     /// tauM of IF neurons (no leak): `v - v/2^30` rounds back to `v` in float32, and a shift of 30
     /// is the largest a core applies.
     public static let noLeakTau: Float = Float(1 << 30)
@@ -80,8 +82,8 @@ public enum NIRImporter {
         for node in graph.nodes {
             if node.type == "NIRGraph" || node.hasSubgroups {
                 problem(node.name, "nested graphs are not supported (flatten the graph in your framework before exporting)")
-            } else if convolutionTypes.contains(node.type) {
-                problem(node.name, "\(node.type) is not supported yet: hm2bp has no convolutional layers (dense networks only)")
+            } else if node.type == "Conv1d" {
+                problem(node.name, "Conv1d has no hm2bp equivalent: hm2bp convolutions are 2-D (Conv2d)")
             } else if !supportedTypes.contains(node.type) {
                 problem(node.name, "node type \(node.type) has no hm2bp equivalent (supported: \(supportedTypes.sorted().joined(separator: ", ")))")
             }
@@ -100,6 +102,10 @@ public enum NIRImporter {
                 problem(node.name, "bias is non-zero (\(bias.values.filter { $0 != 0 }.count) of \(bias.values.count)); hm2bp neurons have no bias current")
             }
         }
+        var spatialNodes: [String: SpatialNode] = [:]
+        for node in graph.nodes where SpatialNode.types.contains(node.type) {
+            spatialNodes[node.name] = SpatialNode(node, problem: problem)
+        }
         // One tauM and one tauS for the whole network.
         let distinct = Set(neurons.values.map { [$0.tauM, $0.tauS] })
         if distinct.count > 1 {
@@ -108,11 +114,23 @@ public enum NIRImporter {
                 problem(name, "hm2bp uses one tauM and one tauS for the whole network, but the neuron nodes differ: \(listing.joined(separator: "; "))")
             }
         }
-        var layers: [DenseLayer] = []
-        var mappings: [NIRLayerMapping] = []
+        var built = BuiltLayers()
         var notes: [String] = []
         if let chain, problems.isEmpty {
-            (layers, mappings) = buildLayers(chain, graph: graph, neurons: neurons, problem: problem)
+            built = buildLayers(chain, graph: graph, neurons: neurons, spatialNodes: spatialNodes, problem: problem)
+        }
+        var layers = built.dense, spatial = built.spatial, mappings = built.mappings
+        if let front = spatial.first, problems.isEmpty {
+            // The model format's limits on a CNN (map sides, kernels, weights in all).
+            let stages: [Architecture.Stage] = spatial.map {
+                switch $0 {
+                case .convolution(let conv): return .convolution(kernels: conv.kernelCount, size: conv.kernelSize)
+                case .pooling(let pool): return .pooling(size: pool.size)
+                }
+            } + layers.map { .dense(width: $0.outputCount) }
+            do { _ = try Architecture(input: front.input, stages: stages) } catch {
+                problem(graph.nodes.first { $0.type == "Input" }?.name ?? "graph", "\(error)")
+            }
         }
         if layers.isEmpty && problems.isEmpty {
             problem(graph.nodes.first { $0.type == "Input" }?.name ?? "graph", "the graph has no neuron layer (LIF, CubaLIF or IF) between Input and Output")
@@ -128,6 +146,13 @@ public enum NIRImporter {
             let gainFix = Float(Double(tauM) / roundedM.rounded)
             if gainFix != 1 {
                 for index in layers.indices { layers[index].weights = layers[index].weights.map { $0 * gainFix } }
+                // Pooling windows weigh a fixed 1, so their gain lives in the threshold.
+                for index in spatial.indices {
+                    switch spatial[index] {
+                    case .convolution(var conv): conv.weights = conv.weights.map { $0 * gainFix }; spatial[index] = .convolution(conv)
+                    case .pooling(var pool): pool.threshold /= gainFix; spatial[index] = .pooling(pool)
+                    }
+                }
             }
             for index in mappings.indices {
                 mappings[index].tauMRounding = roundedM
@@ -152,7 +177,7 @@ public enum NIRImporter {
             dataset: "", seed: 1,
             hyperparameters: ["dt": dt, "discretizationExact": discretization == .exact ? 1 : 0],
             createdBy: "hm2bp import of NIR \(graph.version) (\(discretization.rawValue), dt \(dt) s)")
-        let model = Model(network: Network(constants: constants, layers: layers), provenance: provenance)
+        let model = Model(network: Network(constants: constants, spatialLayers: spatial, layers: layers), provenance: provenance)
         return NIRImport(model: model, dt: dt, discretization: discretization, layers: mappings, notes: notes)
     }
 
@@ -218,34 +243,92 @@ public enum NIRImporter {
         return chain
     }
 
+    /// What `buildLayers` made of a chain.
+    struct BuiltLayers {
+        var spatial: [SpatialLayer] = []
+        var dense: [DenseLayer] = []
+        var mappings: [NIRLayerMapping] = []
+    }
+
     /// Composes the linear nodes between neuron nodes into one weight matrix per layer and folds
-    /// the neuron's gain (r·w_in/tauM) and per-neuron thresholds into it.
+    /// the neuron's gain (r·w_in/tauM) and per-neuron thresholds into it; a `Conv2d` or pooling
+    /// node and the neuron node after it become one spatial layer (docs/nir.md, section 3).
     static func buildLayers(_ chain: [NIRNode], graph: NIRGraph, neurons: [String: NeuronParameters],
-                            problem: (String, String) -> Void) -> ([DenseLayer], [NIRLayerMapping]) {
-        var layers: [DenseLayer] = [], mappings: [NIRLayerMapping] = []
+                            spatialNodes: [String: SpatialNode] = [:], problem: (String, String) -> Void) -> BuiltLayers {
+        var built = BuiltLayers()
         var width = 0
         var pending: Matrix?
+        // The values as feature maps (an Input of rank 2 or 3, or a spatial layer's output), until a Flatten.
+        var map: FeatureMapShape?
+        // A spatial node waiting for its neuron node.
+        var pendingSpatial: (node: NIRNode, kind: SpatialNode)?
+        var afterSpatial = false
         for node in chain {
+            if pendingSpatial != nil && !["LIF", "CubaLIF", "IF"].contains(node.type) {
+                problem(pendingSpatial!.node.name, "is followed by \(node.name) (\(node.type)), not by a neuron node: hm2bp's convolution and pooling layers are spiking layers of their own")
+                return BuiltLayers()
+            }
             switch node.type {
             case "Input":
                 guard let shape = node.numbers("shape"), !shape.values.isEmpty, shape.values.allSatisfy({ $0 >= 1 && $0 <= Double(1 << 24) }) else {
-                    problem(node.name, "field shape is missing or not a list of positive sizes"); return ([], [])
+                    problem(node.name, "field shape is missing or not a list of positive sizes"); return BuiltLayers()
                 }
                 width = shape.values.reduce(1) { $0 * Int($1) }
-                guard width <= 1 << 24 else { problem(node.name, "\(width) inputs exceed 2^24"); return ([], []) }
+                guard width <= 1 << 24 else { problem(node.name, "\(width) inputs exceed 2^24"); return BuiltLayers() }
+                // [C, H, W] (NIR's and PyTorch's order) or [H, W]: the maps a convolution sees.
+                let sides = shape.values.map { Int($0) }
+                if sides.count == 3 { map = FeatureMapShape(channels: sides[0], height: sides[1], width: sides[2]) }
+                if sides.count == 2 { map = FeatureMapShape(channels: 1, height: sides[0], width: sides[1]) }
             case "Flatten":
-                continue
+                map = nil
+                afterSpatial = false
+            case "Conv2d", "SumPool2d", "AvgPool2d":
+                guard let kind = spatialNodes[node.name] else { return BuiltLayers() }
+                guard pending == nil, built.dense.isEmpty else {
+                    problem(node.name, "follows a linear node or a fully connected layer: hm2bp's convolution and pooling layers come first and take spikes")
+                    return BuiltLayers()
+                }
+                if case .convolution(_, let channels, _, _, let inputShape?) = kind, map == nil, channels * inputShape[0] * inputShape[1] == width {
+                    // A flat Input: the node's own input_shape says how the maps lie.
+                    map = FeatureMapShape(channels: channels, height: inputShape[0], width: inputShape[1])
+                }
+                guard let input = map else {
+                    problem(node.name, "receives \(width) flat values; a \(node.type) needs feature maps (an Input of shape [C, H, W], not after a Flatten)")
+                    return BuiltLayers()
+                }
+                switch kind {
+                case .convolution(_, let channels, let size, _, let inputShape):
+                    guard channels == input.channels else {
+                        problem(node.name, "weight has \(channels) input channels but receives \(input.channels)"); return BuiltLayers()
+                    }
+                    if let inputShape, inputShape != [input.height, input.width] {
+                        problem(node.name, "input_shape \(inputShape) differs from the \(input.height) x \(input.width) maps it receives"); return BuiltLayers()
+                    }
+                    guard size <= input.height, size <= input.width else {
+                        problem(node.name, "kernel \(size) x \(size) is larger than the \(input.height) x \(input.width) maps"); return BuiltLayers()
+                    }
+                case .pooling(let size, _):
+                    guard input.height % size == 0, input.width % size == 0 else {
+                        problem(node.name, "the \(input.height) x \(input.width) maps are not a multiple of the \(size) x \(size) window; hm2bp pools whole windows only")
+                        return BuiltLayers()
+                    }
+                }
+                pendingSpatial = (node, kind)
             case "Linear", "Affine":
+                if afterSpatial {
+                    problem(node.name, "follows feature maps without a Flatten node; add Flatten between the convolutional front and the fully connected layers")
+                    return BuiltLayers()
+                }
                 guard let weight = node.numbers("weight"), weight.shape.count == 2 else {
-                    problem(node.name, "field weight must be a 2-D array (outputs, inputs)"); return ([], [])
+                    problem(node.name, "field weight must be a 2-D array (outputs, inputs)"); return BuiltLayers()
                 }
                 let (rows, columns) = (weight.shape[0], weight.shape[1])
                 guard columns == width else {
-                    problem(node.name, "weight has \(columns) inputs but receives \(width) values"); return ([], [])
+                    problem(node.name, "weight has \(columns) inputs but receives \(width) values"); return BuiltLayers()
                 }
-                guard weight.values.allSatisfy(\.isFinite) else { problem(node.name, "weight holds a non-finite value"); return ([], []) }
+                guard weight.values.allSatisfy(\.isFinite) else { problem(node.name, "weight holds a non-finite value"); return BuiltLayers() }
                 if let bias = node.numbers("bias"), bias.values.count != rows {
-                    problem(node.name, "bias has \(bias.values.count) values for \(rows) outputs"); return ([], [])
+                    problem(node.name, "bias has \(bias.values.count) values for \(rows) outputs"); return BuiltLayers()
                 }
                 let matrix = Matrix(rows: rows, columns: columns, values: weight.values)
                 if let previous = pending {
@@ -254,30 +337,53 @@ public enum NIRImporter {
                     let (size, sizeOverflow) = rows.multipliedReportingOverflow(by: previous.columns)
                     guard !workOverflow, !sizeOverflow, work <= Self.maximumCompositionWork, size <= NIRFile.maximumElements else {
                         problem(node.name, "follows another linear node; combining them (\(rows) x \(columns) times \(previous.rows) x \(previous.columns)) exceeds hm2bp's limits")
-                        return ([], [])
+                        return BuiltLayers()
                     }
                 }
                 pending = pending.map { matrix.times($0) } ?? matrix
                 width = rows
+                map = nil
             case "Scale":
+                if afterSpatial {
+                    problem(node.name, "scales feature maps; hm2bp folds Scale only into fully connected layers (after the Flatten)")
+                    return BuiltLayers()
+                }
                 guard let scale = node.numbers("scale"), scale.values.count == width, scale.values.allSatisfy(\.isFinite) else {
-                    problem(node.name, "field scale must hold \(width) finite values"); return ([], [])
+                    problem(node.name, "field scale must hold \(width) finite values"); return BuiltLayers()
                 }
                 guard pending != nil || width * width <= NIRFile.maximumElements else {
                     problem(node.name, "scales \(width) values before any Linear node; hm2bp would need an identity layer that wide")
-                    return ([], [])
+                    return BuiltLayers()
                 }
                 var matrix = pending ?? Matrix.identity(width)
                 for row in 0..<matrix.rows { for column in 0..<matrix.columns { matrix[row, column] *= scale.values[row] } }
                 pending = matrix
+                map = nil
             case "LIF", "CubaLIF", "IF":
-                guard let neuron = neurons[node.name] else { return ([], []) }
+                guard let neuron = neurons[node.name] else { return BuiltLayers() }
+                if let waiting = pendingSpatial, let input = map {
+                    guard let made = spatialLayer(waiting.kind, node: waiting.node, input: input, neuron: neuron, neuronNode: node, problem: problem) else {
+                        return BuiltLayers()
+                    }
+                    let layer = made.0
+                    built.spatial.append(layer)
+                    built.mappings.append(made.1)
+                    map = layer.output
+                    width = layer.output.count
+                    pendingSpatial = nil
+                    afterSpatial = true
+                    continue
+                }
+                if afterSpatial {
+                    problem(node.name, "follows feature maps without a Conv2d or pooling node; hm2bp has no identity spatial layer")
+                    return BuiltLayers()
+                }
                 guard neuron.count == width else {
-                    problem(node.name, "has \(neuron.count) neurons but receives \(width) values"); return ([], [])
+                    problem(node.name, "has \(neuron.count) neurons but receives \(width) values"); return BuiltLayers()
                 }
                 guard pending != nil || width * width <= NIRFile.maximumElements else {
                     problem(node.name, "follows \(width) values without a Linear node; an identity layer that wide exceeds \(NIRFile.maximumElements) weights")
-                    return ([], [])
+                    return BuiltLayers()
                 }
                 let matrix = pending ?? Matrix.identity(width)
                 let inputs = matrix.columns, outputs = matrix.rows
@@ -295,25 +401,97 @@ public enum NIRImporter {
                         weights[j * outputs + i] = w
                     }
                 }
-                guard finite else { problem(node.name, "a weight times r·w_in/tauM is not a finite float32"); return ([], []) }
-                layers.append(DenseLayer(inputCount: inputs, outputCount: outputs, threshold: threshold, weights: weights))
-                mappings.append(NIRLayerMapping(node: node.name, neuron: node.type, inputs: inputs, outputs: outputs, tauM: neuron.tauM,
-                                                tauS: neuron.tauS, threshold: threshold, rescaledNeurons: rescaled))
+                guard finite else { problem(node.name, "a weight times r·w_in/tauM is not a finite float32"); return BuiltLayers() }
+                built.dense.append(DenseLayer(inputCount: inputs, outputCount: outputs, threshold: threshold, weights: weights))
+                built.mappings.append(NIRLayerMapping(node: node.name, neuron: node.type, inputs: inputs, outputs: outputs, tauM: neuron.tauM,
+                                                      tauS: neuron.tauS, threshold: threshold, layer: "dense", rescaledNeurons: rescaled))
                 pending = nil
+                map = nil
             case "Output":
                 if let shape = node.numbers("shape"), shape.values.reduce(1, *) != Double(width) {
                     problem(node.name, "shape \(shape.values.map { Int($0) }) does not hold the \(width) values it receives")
-                    return ([], [])
+                    return BuiltLayers()
                 }
                 if pending != nil {
                     problem(node.name, "is fed by a linear node, not by neurons: hm2bp networks end in a spiking layer")
-                    return ([], [])
+                    return BuiltLayers()
+                }
+                if built.dense.isEmpty && !built.spatial.isEmpty {
+                    problem(node.name, "is fed by feature maps: hm2bp networks end in a fully connected layer (Flatten, Linear, neuron)")
+                    return BuiltLayers()
                 }
             default:
-                return ([], [])
+                return BuiltLayers()
             }
         }
-        return (layers, mappings)
+        return built
+    }
+
+    /// A convolution or pooling node and its neuron node as one hm2bp spatial layer.
+    ///
+    /// Convolution: the neuron's gain r·w_in/tauM and its threshold fold into the shared kernel of
+    /// each output channel, so they must be the same for every neuron of a channel. Pooling: the
+    /// window weighs a fixed 1 in hm2bp, so the gain (and AvgPool2d's 1/P^2) goes into the
+    /// threshold instead: v_threshold P^2 / gain (AvgPool2d) or v_threshold / gain (SumPool2d),
+    /// the same for every neuron of the layer.
+    static func spatialLayer(_ kind: SpatialNode, node: NIRNode, input: FeatureMapShape, neuron: NeuronParameters, neuronNode: NIRNode,
+                             problem: (String, String) -> Void) -> (SpatialLayer, NIRLayerMapping)? {
+        let output: FeatureMapShape
+        switch kind {
+        case .convolution(let kernels, _, let size, _, _):
+            output = FeatureMapShape(channels: kernels, height: input.height - size + 1, width: input.width - size + 1)
+        case .pooling(let size, _):
+            output = FeatureMapShape(channels: input.channels, height: input.height / size, width: input.width / size)
+        }
+        // Neuron parameters per map neuron, per channel (shape [C, 1, 1]) or one for all.
+        let perNeuron: (Int) -> Int
+        switch neuron.count {
+        case output.count: perNeuron = { $0 }
+        case output.channels: perNeuron = { $0 / output.positions }
+        case 1: perNeuron = { _ in 0 }
+        default:
+            problem(neuronNode.name, "has \(neuron.count) neurons but \(node.name) gives \(output.channels) maps of \(output.height) x \(output.width) = \(output.count)")
+            return nil
+        }
+        func mapping(threshold: Float, layer: String, rescaled: Int) -> NIRLayerMapping {
+            NIRLayerMapping(node: neuronNode.name, neuron: neuronNode.type, inputs: input.count, outputs: output.count, tauM: neuron.tauM,
+                            tauS: neuron.tauS, threshold: threshold, layer: layer, rescaledNeurons: rescaled)
+        }
+        switch kind {
+        case .convolution(let kernels, let channels, let size, let nirWeights, _):
+            let threshold = Float(neuron.threshold[0])
+            var factors = [Double](repeating: 0, count: kernels)
+            var rescaled = 0
+            for a in 0..<kernels {
+                let neurons = (a * output.positions)..<((a + 1) * output.positions)
+                let channelFactors = Set(neurons.map { neuron.gain[perNeuron($0)] * Double(threshold) / neuron.threshold[perNeuron($0)] })
+                guard channelFactors.count == 1, let factor = channelFactors.first else {
+                    problem(neuronNode.name, "neurons of output channel \(a) differ in r·w_in or v_threshold; hm2bp folds them into channel \(a)'s shared kernel, so they must agree within a channel")
+                    return nil
+                }
+                factors[a] = factor
+                if neuron.threshold[perNeuron(neurons.lowerBound)] != Double(threshold) { rescaled += neurons.count }
+            }
+            let volume = channels * size * size
+            // NIR's (C_out, C_in, kH, kW) is hm2bp's (kernel, channel, row, column): same flat order.
+            let weights = nirWeights.indices.map { Float(nirWeights[$0] * factors[$0 / volume]) }
+            guard weights.allSatisfy(\.isFinite) else { problem(node.name, "a weight times r·w_in/tauM is not a finite float32"); return nil }
+            let layer = ConvolutionLayer(input: input, kernelCount: kernels, kernelSize: size, threshold: threshold, weights: weights)
+            return (.convolution(layer), mapping(threshold: threshold, layer: "convolution", rescaled: rescaled))
+        case .pooling(let size, let average):
+            let windowWeight = average ? 1 / Double(size * size) : 1
+            let thresholds = Set((0..<output.count).map { Float(neuron.threshold[perNeuron($0)] / (neuron.gain[perNeuron($0)] * windowWeight)) })
+            guard thresholds.count == 1, let threshold = thresholds.first else {
+                problem(neuronNode.name, "neurons differ in v_threshold / (r·w_in); hm2bp's pooling layer (window weight 1) has one threshold, which holds that ratio")
+                return nil
+            }
+            guard threshold.isFinite, threshold > 0 else {
+                problem(neuronNode.name, "v_threshold / (r·w_in\(average ? " / P^2" : "")) is \(threshold), not a positive float32")
+                return nil
+            }
+            let layer = PoolingLayer(input: input, size: size, threshold: threshold)
+            return (.pooling(layer), mapping(threshold: threshold, layer: "pooling", rescaled: 0))
+        }
     }
 }
 

@@ -24,8 +24,10 @@ struct ExportCommand: ParsableCommand {
         }
         let loaded: Model
         do { loaded = try ModelFile.read(path: model) } catch { ModelInput.fail("\(error)", code: 3) }
+        let graph: NIRGraph
         do {
-            let (graph, warnings) = try NIRExporter.export(loaded, path: model, options: .init(dt: dt, dropUnsupported: dropUnsupported))
+            let warnings: [String]
+            (graph, warnings) = try NIRExporter.export(loaded, path: model, options: .init(dt: dt, dropUnsupported: dropUnsupported))
             for warning in warnings { FileHandle.standardError.write(Data("\(model): warning: \(warning)\n".utf8)) }
             try NIRFile.write(graph, to: output)
         } catch let error as NIRError {
@@ -34,6 +36,8 @@ struct ExportCommand: ParsableCommand {
             }
             ModelInput.fail(error.description, code: 2)
         }
-        print("wrote \(output): NIR \(NIRExporter.version), \(loaded.network.layers.count) x (Linear + CubaLIF), dt \(dt) s")
+        let kinds = Dictionary(grouping: graph.nodes.map(\.type).filter { $0 != "Input" && $0 != "Output" }, by: { $0 })
+        let listing = kinds.keys.sorted().map { "\(kinds[$0]!.count) \($0)" }.joined(separator: ", ")
+        print("wrote \(output): NIR \(NIRExporter.version), \(listing), dt \(dt) s")
     }
 }

@@ -37,7 +37,7 @@ struct ImportCommand: ParsableCommand {
         }
         var lines = ["imported \(graph): \(imported.model.network.architectureName), dt \(imported.dt) s (\(imported.discretization.rawValue)), tauM \(constants.tauM), tauS \(constants.tauS) steps, T \(constants.timeSteps)"]
         for layer in imported.layers {
-            var line = "  \(layer.node) (\(layer.neuron)): \(layer.inputs) -> \(layer.outputs), threshold \(layer.threshold)"
+            var line = "  \(layer.node) (\(layer.neuron), \(layer.layer)): \(layer.inputs) -> \(layer.outputs), threshold \(layer.threshold)"
             for (rounding, name) in [(layer.tauMRounding, "tauM"), (layer.tauSRounding, "tauS")] {
                 if let rounding { line += "; " + DecayAdvice.describe(rounding, name: name) }
             }

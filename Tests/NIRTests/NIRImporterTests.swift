@@ -85,7 +85,7 @@ final class NIRImporterTests: XCTestCase {
         var resetting = lif; resetting["v_reset"] = numbers([-1, 0])
         let graph = NIRGraph(version: "1.0.0", nodes: [
             NIRNode(name: "in", type: "Input", fields: ["shape": .numbers(NIRArray([2], element: .int64))]),
-            NIRNode(name: "conv", type: "Conv2d", fields: [:]),
+            NIRNode(name: "conv", type: "Conv2d", fields: ["weight": numbers([Double](repeating: 1, count: 9), shape: [1, 1, 3, 3]), "stride": numbers([2, 2])]),
             NIRNode(name: "fc", type: "Affine", fields: ["weight": numbers([1, 0, 0, 1], shape: [2, 2]), "bias": numbers([0.1, 0])]),
             NIRNode(name: "leaky", type: "LIF", fields: leaky),
             NIRNode(name: "rec", type: "Linear", fields: ["weight": numbers([0, -1, -1, 0], shape: [2, 2])]),
@@ -99,7 +99,7 @@ final class NIRImporterTests: XCTestCase {
             let named = Set(problems.map(\.node))
             XCTAssertEqual(named, ["conv", "fc", "leaky", "resetting", "delay"], "\(problems)")
             let text = "\(error)"
-            for phrase in ["no convolutional layers", "bias is non-zero", "v_leak is 0.5", "recurrent edge rec -> leaky", "v_reset is -1", "Delay has no hm2bp equivalent"] {
+            for phrase in ["conv: stride 2 x 2; hm2bp convolutions have stride 1", "bias is non-zero", "v_leak is 0.5", "recurrent edge rec -> leaky", "v_reset is -1", "Delay has no hm2bp equivalent"] {
                 XCTAssertTrue(text.contains(phrase), "missing '\(phrase)' in:\n\(text)")
             }
         }

@@ -28,4 +28,20 @@ enum Fixtures {
         return Model(network: Network(constants: NeuronConstants(tauM: tauM, tauS: tauS, refractorySteps: 2, timeSteps: 50), layers: layers),
                      provenance: Provenance(dataset: "mnist", seed: 9, epochs: 2, testAccuracyPerEpoch: [0.5, 0.625], createdBy: "NIRTests"))
     }
+
+    /// A seeded 12x12-4C3-P2-10 spiking CNN with taus whose divisions do not come out even.
+    static func cnnModel(seed: UInt64 = 3) -> Model {
+        var state = seed
+        func next() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int64(bitPattern: state >> 11) % 2_000_001 - 1_000_000) / 1_000_000 * 0.7
+        }
+        let conv = ConvolutionLayer(input: FeatureMapShape(channels: 1, height: 12, width: 12), kernelCount: 4, kernelSize: 3, threshold: 0.75,
+                                    weights: (0..<36).map { _ in next() })
+        let pool = PoolingLayer(input: conv.output, size: 2, threshold: 0.6)
+        let dense = DenseLayer(inputCount: 100, outputCount: 10, threshold: 1.3, weights: (0..<1000).map { _ in next() })
+        return Model(network: Network(constants: NeuronConstants(tauM: 20.3, tauS: 5, refractorySteps: 0, timeSteps: 50),
+                                      spatialLayers: [.convolution(conv), .pooling(pool)], layers: [dense]),
+                     provenance: Provenance(dataset: "mnist", seed: 4, createdBy: "NIRTests"))
+    }
 }

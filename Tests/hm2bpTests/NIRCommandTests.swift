@@ -102,6 +102,66 @@ final class NIRCommandTests: XCTestCase {
         XCTAssertTrue(verify.stdout.contains("accuracy: float"), verify.stdout)
     }
 
+    /// A spiking CNN as a framework writes it (Conv2d, AvgPool2d, Flatten, Linear, CubaLIF with
+    /// snnTorch's r and w_in, no hm2bp metadata): it imports, `hm2bp eval` runs it on MNIST, it
+    /// exports again, and `compile` gives the compiler's refusal (exit 1) naming convolution.
+    func testImportedCNNEvaluatesExportsAndCompileRefusesIt() throws {
+        let directory = try CommandRunner.temporaryDirectory(self)
+        var state: UInt64 = 21
+        func uniform(_ count: Int, _ low: Double, _ high: Double) -> [Double] {
+            (0..<count).map { _ in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return low + (high - low) * Double(state >> 11) / Double(1 << 53)
+            }
+        }
+        func cubaLIF(_ name: String, _ shape: [Int], threshold: Double) -> NIRNode {
+            func f(_ value: Double) -> NIRValue { .numbers(NIRArray(shape: shape, values: [Double](repeating: value, count: shape.reduce(1, *)), element: .float32)) }
+            return NIRNode(name: name, type: "CubaLIF", fields: [
+                "tau_mem": f(0.064), "tau_syn": f(0.008), "r": f(64), "w_in": f(8), "v_leak": f(0), "v_reset": f(0), "v_threshold": f(threshold)])
+        }
+        func ints(_ values: [Int]) -> NIRValue { .numbers(NIRArray(values.map(Double.init), element: .int64)) }
+        let graph = NIRGraph(version: "1.0.8", nodes: [
+            NIRNode(name: "input", type: "Input", fields: ["shape": ints([1, 28, 28])]),
+            NIRNode(name: "conv", type: "Conv2d", fields: [
+                "weight": .numbers(NIRArray(shape: [4, 1, 5, 5], values: uniform(100, -0.05, 0.15), element: .float32)),
+                "bias": .numbers(NIRArray([0, 0, 0, 0], element: .float32)), "stride": ints([1, 1]), "padding": ints([0, 0]),
+                "dilation": ints([1, 1]), "groups": .scalar(1, .int64), "input_shape": ints([28, 28])]),
+            cubaLIF("lif_conv", [4, 24, 24], threshold: 1),
+            NIRNode(name: "pool", type: "AvgPool2d", fields: ["kernel_size": ints([2, 2]), "stride": ints([2, 2]), "padding": ints([0, 0])]),
+            cubaLIF("lif_pool", [4, 12, 12], threshold: 0.5),
+            NIRNode(name: "flatten", type: "Flatten", fields: ["input_type": ints([4, 12, 12]), "start_dim": .scalar(0, .int64), "end_dim": .scalar(-1, .int64)]),
+            NIRNode(name: "fc", type: "Linear", fields: ["weight": .numbers(NIRArray(shape: [10, 576], values: uniform(5760, -0.05, 0.1), element: .float32))]),
+            cubaLIF("lif_fc", [10], threshold: 1),
+            NIRNode(name: "output", type: "Output", fields: ["shape": ints([10])]),
+        ], edges: [NIREdge("input", "conv"), NIREdge("conv", "lif_conv"), NIREdge("lif_conv", "pool"), NIREdge("pool", "lif_pool"),
+                   NIREdge("lif_pool", "flatten"), NIREdge("flatten", "fc"), NIREdge("fc", "lif_fc"), NIREdge("lif_fc", "output")])
+        try NIRFile.write(graph, to: directory + "/cnn.nir")
+        let nirFlags = ["--dt", "1e-3", "--time-steps", "40"]
+        let imported = try CommandRunner.run(["import", "cnn.nir", "-o", "cnn.hm2bp"] + nirFlags, in: directory)
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+        XCTAssertTrue(imported.stdout.contains("lif_conv (CubaLIF, convolution)"), imported.stdout)
+        let model = try ModelFile.read(path: directory + "/cnn.hm2bp")
+        XCTAssertEqual(model.network.architectureName, "28x28-4C5-P2-10")
+
+        let eval = try CommandRunner.run(["eval", "cnn.hm2bp", "--dataset", "mnist", "--limit", "5", "--json"], in: directory)
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(report["samples"] as? Int, 5)
+
+        let exported = try CommandRunner.run(["export", "cnn.hm2bp", "-o", "back.nir"], in: directory)
+        XCTAssertEqual(exported.status, 0, exported.stderr)
+        XCTAssertTrue(exported.stdout.contains("1 Conv2d") && exported.stdout.contains("1 AvgPool2d") && exported.stdout.contains("1 Flatten"), exported.stdout)
+        let again = try CommandRunner.run(["import", "back.nir", "-o", "again.hm2bp"], in: directory)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: directory + "/again.hm2bp")),
+                       try Data(contentsOf: URL(fileURLWithPath: directory + "/cnn.hm2bp")))
+
+        let compile = try CommandRunner.run(["compile", "cnn.nir", "-o", "cnn.img", "--calibration-samples", "0"] + nirFlags, in: directory)
+        XCTAssertEqual(compile.status, 1, compile.stderr)
+        XCTAssertTrue(compile.stderr.contains("convolution and pooling layers"), compile.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/cnn.img"))
+    }
+
     func testExportRefusesLateralInhibitionUnlessAskedToDropIt() throws {
         let directory = try CommandRunner.temporaryDirectory(self)
         let layer = DenseLayer(inputCount: 3, outputCount: 2, threshold: 1, lateralInhibition: 0.5, weights: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6])

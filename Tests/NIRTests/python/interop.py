@@ -69,14 +69,55 @@ def lif_with_scale(directory):
             "architecture": [4, 3], "weights": [layer.ravel().tolist()]}
 
 
+def cnn_style(directory):
+    """Input(2x6x6) -> Conv2d -> CubaLIF -> AvgPool2d -> CubaLIF -> Flatten -> Linear -> CubaLIF
+    -> Output: a spiking CNN as snnTorch writes one (r = tau_mem/dt, w_in = tau_syn/dt, float32,
+    neuron parameters shaped like the maps they receive)."""
+    rng = np.random.default_rng(8)
+    dt, tau_mem, tau_syn = 1e-3, 32e-3, 8e-3
+    conv_w = rng.normal(0, 0.5, (3, 2, 3, 3)).astype(np.float32)
+    fc_w = rng.normal(0, 0.5, (5, 12)).astype(np.float32)
+
+    def cuba(shape, threshold):
+        f = lambda v: np.full(shape, v, dtype=np.float32)
+        return nir.CubaLIF(tau_syn=f(tau_syn), tau_mem=f(tau_mem), r=f(tau_mem / dt), v_leak=f(0),
+                           v_threshold=f(threshold), v_reset=f(0), w_in=f(tau_syn / dt))
+
+    graph = nir.NIRGraph(
+        nodes={"input": nir.Input(input_type=np.array([2, 6, 6])),
+               "conv": nir.Conv2d(input_shape=(6, 6), weight=conv_w, stride=1, padding=0, dilation=1, groups=1,
+                                  bias=np.zeros(3, dtype=np.float32)),
+               "lif_conv": cuba((3, 4, 4), 1.0),
+               "pool": nir.AvgPool2d(kernel_size=np.array([2, 2]), stride=np.array([2, 2]), padding=np.array([0, 0])),
+               "lif_pool": cuba((3, 2, 2), 0.5),
+               "flatten": nir.Flatten(input_type={"input": np.array([3, 2, 2])}, start_dim=0, end_dim=-1),
+               "fc": nir.Linear(weight=fc_w),
+               "lif_fc": cuba((5,), 2.0),
+               "output": nir.Output(output_type=np.array([5]))},
+        edges=[("input", "conv"), ("conv", "lif_conv"), ("lif_conv", "pool"), ("pool", "lif_pool"), ("lif_pool", "flatten"),
+               ("flatten", "fc"), ("fc", "lif_fc"), ("lif_fc", "output")])
+    nir.write(f"{directory}/cnn_style.nir", graph)
+    # hm2bp: gain r * w_in / tauM = tau_syn/dt; conv weight (a, c, p, q) is hm2bp's kernel a,
+    # channel c, row p, column q (same flat order) times the gain; the pool's window weight 1/P^2
+    # and the gain go into its threshold: v_threshold * P^2 / gain; Flatten is channel-major.
+    tau_m, tau_s = tau_mem / dt, tau_syn / dt
+    gain = (tau_mem / dt) * (tau_syn / dt) / tau_m
+    return {"file": "cnn_style.nir", "dt": dt, "tauM": tau_m, "tauS": tau_s, "thresholds": [2.0],
+            "architecture": [72, 48, 12, 5], "architectureName": "6x6x2-3C3-P2-5",
+            "spatial": [{"threshold": 1.0, "weights": (conv_w.astype(np.float64) * gain).ravel().tolist()},
+                        {"threshold": 0.5 * 4 / gain, "weights": []}],
+            "weights": [(fc_w.astype(np.float64) * gain).T.ravel().tolist()]}
+
+
 def refused(directory):
-    """Convolution, pooling, a bias, a leak and a recurrent connection: all must be named."""
+    """Padded convolution, overlapping pooling, a bias, a leak and a recurrent connection: all
+    must be named."""
     n = 4
     lif = lambda leak: nir.LIF(tau=np.full(n, 1e-2), r=np.ones(n), v_leak=np.full(n, leak), v_threshold=np.ones(n))
     graph = nir.NIRGraph(
         nodes={"input": nir.Input(input_type=np.array([1, 4, 4])),
                "conv": nir.Conv2d(input_shape=(4, 4), weight=np.ones((1, 1, 3, 3)), stride=1, padding=1, dilation=1, groups=1, bias=np.zeros(1)),
-               "pool": nir.SumPool2d(kernel_size=np.array([2, 2]), stride=np.array([2, 2]), padding=np.array([0, 0])),
+               "pool": nir.SumPool2d(kernel_size=np.array([2, 2]), stride=np.array([1, 1]), padding=np.array([0, 0])),
                "flatten": nir.Flatten(input_type={"input": np.array([1, 2, 2])}, start_dim=0),
                "fc": nir.Affine(weight=np.eye(n), bias=np.full(n, 0.1)),
                "lif": lif(0.3),
@@ -90,7 +131,7 @@ def refused(directory):
 
 
 def write(directory):
-    graphs = [snntorch_style(directory), lif_with_scale(directory), refused(directory)]
+    graphs = [snntorch_style(directory), lif_with_scale(directory), cnn_style(directory), refused(directory)]
     with open(f"{directory}/expected.json", "w") as f:
         json.dump({"nirVersion": nir.version, "graphs": graphs}, f)
 
