@@ -6,7 +6,7 @@ import SpikeModel
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export an hm2bp model as a NIR graph (Linear + CubaLIF per layer) for other frameworks.",
+        abstract: "Export an hm2bp model as a NIR graph (Conv2d, AvgPool2d or Linear + CubaLIF per layer) for other frameworks.",
         discussion: """
         NIR has no lateral inhibition and no refractory period: a model with either is refused (exit status 3) \
         unless --drop-unsupported, which exports the neurons without them (other frameworks will not apply them) \
