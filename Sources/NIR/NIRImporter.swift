@@ -443,6 +443,11 @@ public enum NIRImporter {
         case .pooling(let size, _):
             output = FeatureMapShape(channels: input.channels, height: input.height / size, width: input.width / size)
         }
+        // Bounded before anything loops over the maps (a 1 x 1 kernel can multiply the neurons).
+        guard output.count <= Architecture.maximumLayerNeurons else {
+            problem(node.name, "gives \(output.channels) maps of \(output.height) x \(output.width), more than 2^24 = \(Architecture.maximumLayerNeurons) neurons (docs/model-format.md)")
+            return nil
+        }
         // Neuron parameters per map neuron, per channel (shape [C, 1, 1]) or one for all.
         let perNeuron: (Int) -> Int
         switch neuron.count {

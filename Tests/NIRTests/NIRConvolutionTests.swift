@@ -216,6 +216,24 @@ final class NIRConvolutionTests: XCTestCase {
         }
     }
 
+    /// A 1 x 1 convolution to 4096 maps of 4096 x 4096 (2^36 neurons) is refused by size before
+    /// anything is allocated for its maps.
+    func testOversizedMapsAreRefusedBeforeAllocation() throws {
+        let graph = NIRGraph(version: "1.0.8", nodes: [
+            NIRNode(name: "input", type: "Input", fields: ["shape": ints([1, 4096, 4096])]),
+            conv("wide", weight: [Double](repeating: 0.5, count: 4096), shape: [4096, 1, 1, 1]),
+            cubaLIF("lif", shape: [1], threshold: 1),
+            NIRNode(name: "flatten", type: "Flatten", fields: [:]),
+            NIRNode(name: "fc", type: "Linear", fields: ["weight": numbers([1], shape: [1, 1])]),
+            cubaLIF("lif_fc", shape: [1], threshold: 1),
+            NIRNode(name: "output", type: "Output", fields: ["shape": ints([1])]),
+        ], edges: [NIREdge("input", "wide"), NIREdge("wide", "lif"), NIREdge("lif", "flatten"), NIREdge("flatten", "fc"),
+                   NIREdge("fc", "lif_fc"), NIREdge("lif_fc", "output")])
+        XCTAssertThrowsError(try NIRImporter.importFile(path: try write(graph), settings: NIRImportSettings(dt: 1e-3, timeSteps: 10))) { error in
+            XCTAssertTrue("\(error)".contains("wide: gives 4096 maps of 4096 x 4096, more than 2^24"), "\(error)")
+        }
+    }
+
     /// A small random 12x12-4C3-P2-10 model and the committed trained CNN come back bit for bit,
     /// and the graph holds Conv2d, AvgPool2d, Flatten and Linear with the documented parameters.
     func testCNNComesBackBitForBit() throws {
