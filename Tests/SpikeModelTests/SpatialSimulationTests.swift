@@ -31,14 +31,23 @@ final class SpatialSimulationTests: XCTestCase {
     /// Power-of-two time constants take the multiply path of the vector update, others divide.
     func testConvolutionMatchesTheNaiveLoopWithOtherTimeConstants() {
         constants = NeuronConstants(tauM: 20, tauS: 5, refractorySteps: 3, timeSteps: 120)
-        testConvolutionMatchesTheNaiveLoop()
+        testConvolutionMatchesTheNaiveLoop(kernels: 3)
+    }
+
+    /// More kernels than one 16-lane vector holds (each position spans two vectors).
+    func testConvolutionWithManyKernelsMatchesTheNaiveLoop() {
+        testConvolutionMatchesTheNaiveLoop(kernels: 20)
     }
 
     func testConvolutionMatchesTheNaiveLoop() {
+        testConvolutionMatchesTheNaiveLoop(kernels: 3)
+    }
+
+    func testConvolutionMatchesTheNaiveLoop(kernels: Int) {
         let input = FeatureMapShape(channels: 2, height: 7, width: 11)
         var generator = SplitMix64(seed: 7)
-        let layer = ConvolutionLayer(input: input, kernelCount: 3, kernelSize: 3, threshold: 1.5,
-                                     weights: (0..<54).map { _ in Float(Double.random(in: 0..<1, using: &generator) * 2 - 0.6) })
+        let layer = ConvolutionLayer(input: input, kernelCount: kernels, kernelSize: 3, threshold: 1.5,
+                                     weights: (0..<(kernels * 18)).map { _ in Float(Double.random(in: 0..<1, using: &generator) * 2 - 0.6) })
         let raster = randomRaster(neurons: input.count, rate: 0.15, seed: 3)
         let firing = (0..<constants.timeSteps).map { Set(raster.firing(at: $0).map(Int.init)) }
         let out = layer.output
