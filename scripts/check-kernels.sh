@@ -5,12 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! dpkg-query -W -f='${Status}' libc6-dev-arm64-cross 2>/dev/null | grep -q "install ok installed"; then
-  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
-  echo "check-kernels: installing libc6-dev-arm64-cross"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libc6-dev-arm64-cross >/dev/null
-fi
+source scripts/packages.sh
+require_packages check-kernels libc6-dev-arm64-cross
 
 # Swift's own clang: the one `swift build` compiles the kernels with.
 clang="$(dirname "$(readlink -f "$(command -v swift)")")/clang"

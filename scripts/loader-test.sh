@@ -164,10 +164,8 @@ skip() {
 if ! command -v dpkg-query >/dev/null || { [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null; }; then
   dpkg-query -W umockdev libumockdev-dev libusb-1.0-0-dev dfu-util >/dev/null 2>&1 || skip "umockdev, libusb-1.0-0-dev and dfu-util are not installed and cannot be installed here (no apt or no root)"
 fi
-if ! dpkg-query -W -f='${Status}' dfu-util 2>/dev/null | grep -q "install ok installed"; then
-  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq dfu-util >/dev/null || skip "cannot install dfu-util"
-fi
+source scripts/packages.sh
+require_packages loader-test dfu-util || skip "cannot install dfu-util"
 bash scripts/with-virtual-board.sh -- true 2>/dev/null || skip "the virtual board runner does not start here (umockdev)"
 
 source scripts/setup.sh

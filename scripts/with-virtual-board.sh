@@ -13,17 +13,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
-packages=(umockdev libumockdev-dev libusb-1.0-0-dev libglib2.0-dev pkg-config make gcc)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
-  echo "with-virtual-board: installing ${missing[*]}" >&2
-  $SUDO apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+source "$root/scripts/packages.sh"
+require_packages with-virtual-board umockdev libumockdev-dev libusb-1.0-0-dev libglib2.0-dev pkg-config make gcc
 
 # The runner links the firmware's host library (make -C Firmware lib) and libumockdev.
 runner="$root/Firmware/build/host/virtual-board"
