@@ -102,6 +102,15 @@ extension TrainingConfig {
         for (name, ok, range) in checks where !ok {
             return (name, "\(range) (got \(values[name].map { String(describing: $0) } ?? "?"))")
         }
+        // The CNN's settings: thresholds a model file can hold, kernels no wider than the limit.
+        for (name, list) in [("convolutionThresholds", convolutionThresholds), ("poolingThresholds", poolingThresholds)] {
+            if let bad = list?.first(where: { !within($0, lowestThreshold...largest) }) {
+                return (name, "each must be in [2^-20, 2^20] (the model format's threshold range) (got \(bad))")
+            }
+        }
+        if let scale = convolutionInitScale, !(within(scale, 0...weightLimit) && scale > 0) {
+            return ("convolutionInitScale", "must be in (0, weightLimit] (got \(scale))")
+        }
         return nil
     }
 }
