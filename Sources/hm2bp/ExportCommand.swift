@@ -19,9 +19,7 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Export even though NIR cannot express the model's lateral inhibition or refractory period.") var dropUnsupported = false
 
     func run() throws {
-        guard URL(fileURLWithPath: output).standardizedFileURL != URL(fileURLWithPath: model).standardizedFileURL else {
-            throw ValidationError("-o \(output) would overwrite the input model")
-        }
+        try OptionCheck.output(output, flag: "-o", inputs: [model])
         let loaded: Model
         do { loaded = try ModelFile.read(path: model) } catch { ModelInput.fail("\(error)", code: 3) }
         let graph: NIRGraph

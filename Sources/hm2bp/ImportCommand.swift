@@ -16,11 +16,11 @@ struct ImportCommand: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "The .hm2bp model file to write.") var output: String
     @OptionGroup var nir: NIRImportFlags
     @Flag(help: "Print JSON instead of text.") var json = false
+    @Flag(help: "Overwrite OUTPUT when it is an existing model.") var force = false
 
     func run() throws {
-        guard URL(fileURLWithPath: output).standardizedFileURL != URL(fileURLWithPath: graph).standardizedFileURL else {
-            throw ValidationError("-o \(output) would overwrite the input graph")
-        }
+        try OptionCheck.output(output, flag: "-o", inputs: [graph])
+        try OptionCheck.notAFinishedModel(output, flag: "-o", force: force, hint: "choose another -o")
         let imported = try ModelInput.importNIR(graph, flags: nir, json: json)
         try ModelFile.write(imported.model, to: output)
         let constants = imported.model.network.constants

@@ -22,7 +22,7 @@ struct NIRImportFlags: ParsableArguments {
         var chosen: Discretization?
         if let discretization {
             guard let value = Discretization(rawValue: discretization) else {
-                throw ValidationError("--discretization must be euler or exact (got '\(discretization)')")
+                throw CLIError.usage("--discretization must be euler or exact (got '\(discretization)')")
             }
             chosen = value
         }

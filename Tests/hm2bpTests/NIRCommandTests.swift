@@ -34,6 +34,29 @@ final class NIRCommandTests: XCTestCase {
 
     /// One byte of the global heap zeroed in a copy of lif_norse.nir: Debian 12's libhdf5 crashes
     /// reading it. hm2bp reads NIR in a child process, so this is exit 3 with the file named.
+    /// Issue 9's rules hold for import and export too: an output never replaces an input, and an
+    /// existing model is replaced only with --force; a bad --discretization is a usage error.
+    func testOutputsNeverReplaceInputsOrAFinishedModel() throws {
+        let directory = try CommandRunner.temporaryDirectory(self)
+        let norse = Self.fixture("lif_norse.nir"), flags = ["--dt", "1e-4", "--time-steps", "100"]
+        XCTAssertEqual(try CommandRunner.run(["import", norse, "-o", "a.hm2bp"] + flags, in: directory).status, 0)
+        let original = try Data(contentsOf: URL(fileURLWithPath: directory + "/a.hm2bp"))
+        let again = try CommandRunner.run(["import", norse, "-o", "a.hm2bp", "--dt", "2e-4", "--time-steps", "100"], in: directory)
+        XCTAssertEqual(again.status, 2, again.stderr)
+        XCTAssertTrue(again.stderr.contains("existing model"), again.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: directory + "/a.hm2bp")), original, "the model must be untouched")
+        let forced = try CommandRunner.run(["import", norse, "-o", "a.hm2bp", "--dt", "2e-4", "--time-steps", "100", "--force"], in: directory)
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        XCTAssertNotEqual(try Data(contentsOf: URL(fileURLWithPath: directory + "/a.hm2bp")), original)
+
+        let selfExport = try CommandRunner.run(["export", "a.hm2bp", "-o", "a.hm2bp"], in: directory)
+        XCTAssertEqual(selfExport.status, 2, selfExport.stderr)
+        XCTAssertTrue(selfExport.stderr.contains("hm2bp: error: -o a.hm2bp is an input"), selfExport.stderr)
+        let badMethod = try CommandRunner.run(["import", norse, "-o", "b.hm2bp", "--discretization", "foo"] + flags, in: directory)
+        XCTAssertEqual(badMethod.status, 2, badMethod.stderr)
+        XCTAssertTrue(badMethod.stderr.contains("hm2bp: error: --discretization"), badMethod.stderr)
+    }
+
     func testDamagedFileIsAnErrorNotACrash() throws {
         let directory = try CommandRunner.temporaryDirectory(self)
         let run = try CommandRunner.run(["import", Self.fixture("damaged_heap.nir"), "-o", "d.hm2bp", "--dt", "1e-4", "--time-steps", "10"], in: directory)
