@@ -39,7 +39,8 @@ let package = Package(
         // compile time, Sources/CKernels/lanes.h); CKernelsPortable is the portable build of the
         // same source on every machine, so tests compare the two and can run on either.
         .target(name: "CKernels", cSettings: kernelFlags),
-        .target(name: "CKernelsPortable", dependencies: ["CKernels"], cSettings: kernelFlags),
+        // No headers of its own: its functions are declared in ckernels.h.
+        .target(name: "CKernelsPortable", dependencies: ["CKernels"], publicHeadersPath: ".", cSettings: kernelFlags),
         .target(name: "Kernels", dependencies: ["CKernels"], swiftSettings: hotLoopFlags),
         // JSON decoding whose errors name the field (file headers, target files, limits).
         .target(name: "StrictJSON", swiftSettings: checkedFastFlags),

@@ -1,4 +1,4 @@
-#include "ckernels.h"
+#include "include/ckernels.h"
 #include <math.h>
 
 void hm2bp_adam_update(float *restrict w, const float *restrict e, float *restrict m, float *restrict v,

@@ -1,4 +1,4 @@
-#include "ckernels.h"
+#include "include/ckernels.h"
 #include "lanes.h"
 #include <string.h>
 

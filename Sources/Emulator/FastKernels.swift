@@ -1,5 +1,4 @@
 import CKernels
-import CKernelsPortable
 import Foundation
 
 /// The C kernels one emulator calls: the build's own (`native`: AVX-512 where the compiler

@@ -33,9 +33,6 @@ public enum RealData {
         return try Data(contentsOf: URL(fileURLWithPath: temporary))
     }
 
-    /// Whether the tests read a mirror (else the fetched copy in the data directory).
-    public static var usesMirror: Bool { mirror != nil }
-
     private static let mirror: String? = {
         let value = ProcessInfo.processInfo.environment["HM2BP_DATA_MIRROR"] ?? ""
         return value.isEmpty ? nil : value

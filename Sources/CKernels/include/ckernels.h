@@ -48,35 +48,45 @@ typedef struct hm2bp_fast_state {
     uint64_t *resting;
 } hm2bp_fast_state;
 
-/// One step t >= 1 of one core under FastCoreKernel's no-saturation preconditions: row sums of
-/// the events (16-bit from the packed weights, or the given int32 `sums32` in neuron order), then
-/// steps 1 and 3 to 7 of docs/fixed-point.md section 3 for every neuron. Writes the fired local
-/// indices ascending to `spikes` (up to width entries) and adds 1 to their `spike_counts`. When
-/// `bounds` is non-NULL it receives max |c| and max |u| over the core after the step (tracking
-/// them costs four instructions per 16 neurons). Returns the spike count. At most 255 events
-/// unless sums32 (width entries, 64-byte aligned) is given.
-int hm2bp_fast_step(const hm2bp_fast_core *core, const hm2bp_fast_state *state, long t,
-                    const int32_t *events, int event_count, const int32_t *sums32, int last_spike_count,
-                    int32_t *spikes, int32_t *spike_counts, int64_t *bounds);
+// The emulator's kernels, declared once for both builds of fast_step.c (docs/emulator.md, "Two
+// kernel builds"): hm2bp_* are this build's (AVX-512 where the compiler targets it, portable C
+// elsewhere), hm2bp_portable_* the portable C build every binary also carries (CKernelsPortable).
+//
+// PREFIX##fast_step: one step t >= 1 of one core under FastCoreKernel's no-saturation
+// preconditions: row sums of the events (16-bit from the packed weights, or the given int32
+// `sums32` in neuron order), then steps 1 and 3 to 7 of docs/fixed-point.md section 3 for every
+// neuron. Writes the fired local indices ascending to `spikes` (up to width entries) and adds 1
+// to their `spike_counts`. When `bounds` is non-NULL it receives max |c| and max |u| over the core
+// after the step (tracking them costs four instructions per 16 neurons). Returns the spike count.
+// At most 255 events unless sums32 (width entries, 64-byte aligned) is given.
+//
+// PREFIX##core_run: one core without a lateral term through a whole sample: steps 1 ... steps - 1
+// (step 0 only decays the reset state), block by block with the state in registers. Step t's
+// events are events[event_starts[t] ..< event_starts[t + 1]], at most 255 per step. Writes the
+// spike bitmap of every step (spikes[t * blocks + b], row 0 empty) and every neuron's spike count
+// (width entries). `scratch` holds steps + 2 + 2 (R + 1) + (number of events) words (8-byte
+// aligned); every row offset (axon * width) must fit int32. The arithmetic is the fast step's
+// 32-bit wrapping arithmetic, exact only if no step could saturate: extremes receives max c and
+// min c (when track_current; else 0, for callers that bound c a priori) and min u (u before the
+// reset, in contract units) over all steps, from which the caller proves that
+// (FastCoreKernel.coreRunIsExact) or reruns the sample step by step.
+//
+// PREFIX##fast_bounds: max |c| and max |u| over the core (bounds[0], bounds[1]), from its
+// fast-form state.
+//
+// PREFIX##kernel_lanes: which implementation of the lane operations the build uses, "avx-512" or
+// "portable" (chosen at compile time, Sources/CKernels/lanes.h).
+#define HM2BP_DECLARE_KERNELS(PREFIX)                                                                             \
+    int PREFIX##fast_step(const hm2bp_fast_core *core, const hm2bp_fast_state *state, long t,                      \
+                          const int32_t *events, int event_count, const int32_t *sums32, int last_spike_count,      \
+                          int32_t *spikes, int32_t *spike_counts, int64_t *bounds);                                 \
+    void PREFIX##core_run(const hm2bp_fast_core *core, long steps, const int32_t *event_starts,                     \
+                          const int32_t *events, uint64_t *spikes, int32_t *spike_counts, uint32_t *scratch,        \
+                          int track_current, int64_t *extremes);                                                    \
+    void PREFIX##fast_bounds(const hm2bp_fast_core *core, const hm2bp_fast_state *state, int64_t *bounds);         \
+    const char *PREFIX##kernel_lanes(void);
 
-/// One core without a lateral term through a whole sample: steps 1 ... steps - 1 (step 0 only
-/// decays the reset state), block by block with the state in registers. Step t's events are
-/// events[event_starts[t] ..< event_starts[t + 1]], at most 255 per step. Writes the spike bitmap
-/// of every step (spikes[t * blocks + b], row 0 empty) and every neuron's spike count
-/// (width entries). `scratch` holds steps + 2 + 2 (R + 1) + (number of events) words (8-byte
-/// aligned); every row offset (axon * width) must fit int32. The arithmetic is the fast step's
-/// 32-bit wrapping arithmetic, exact only if no step could saturate: extremes receives max c and
-/// min c (when track_current; else 0, for callers that bound c a priori) and min u (u before the
-/// reset, in contract units) over all steps, from which the caller proves that
-/// (FastCoreKernel.coreRunIsExact) or reruns the sample step by step.
-void hm2bp_core_run(const hm2bp_fast_core *core, long steps, const int32_t *event_starts, const int32_t *events,
-                    uint64_t *spikes, int32_t *spike_counts, uint32_t *scratch, int track_current, int64_t *extremes);
-
-/// max |c| and max |u| over the core (bounds[0], bounds[1]), from its fast-form state.
-void hm2bp_fast_bounds(const hm2bp_fast_core *core, const hm2bp_fast_state *state, int64_t *bounds);
-
-/// Which implementation of the lane operations this build of the kernels uses: "avx-512" or
-/// "portable" (chosen at compile time, Sources/CKernels/lanes.h).
-const char *hm2bp_kernel_lanes(void);
+HM2BP_DECLARE_KERNELS(hm2bp_)
+HM2BP_DECLARE_KERNELS(hm2bp_portable_)
 
 #endif
