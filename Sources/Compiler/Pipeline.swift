@@ -37,13 +37,6 @@ public enum ModelCompiler {
     public static func compile(model: Model, modelBytes: [UInt8], target: TargetLoader.LoadedTarget, calibration: [SpikeRaster],
                                options: CompileOptions = CompileOptions()) throws -> CompileResult {
         let network = model.network
-        // Convolution and pooling are not lowered to cores yet (issue 12); compiling only the
-        // fully connected tail would silently drop them.
-        guard network.spatialLayers.isEmpty else {
-            throw CompileFailure(diagnostics: [Diagnostic(
-                resource: "convolution and pooling layers (\(network.architectureName)); the compiler lowers fully connected layers only",
-                need: network.spatialLayers.count, limit: 0, fixes: ["compile a fully connected model (e.g. 784-800-10)"])])
-        }
         let weightBits = options.weightBits ?? target.target.core.weightBits
         // Checked before any pass: the quantizer builds weights of this width (qmax = 2^(W-1) - 1
         // must be >= 1 and fit the Int8 synapse array and the target's synapses).
@@ -55,9 +48,8 @@ public enum ModelCompiler {
         let (placement, tables) = try map(network, target: target.target, weightBits: weightBits, diagnostics: &diagnostics)
         let quantize = QuantizePass(target: target.target, weightBits: weightBits, scaling: options.scaling)
         // Calibrating a model that cannot be placed would only delay the report.
-        let coreStarts = placement.coresOfLayer.map { $0.map { placement.cores[$0].firstNeuron } }
         let quantized = try quantize.apply(QuantizeInput(network: network, calibration: diagnostics.hasErrors ? [] : calibration,
-                                                         coreStarts: coreStarts), diagnostics: &diagnostics)
+                                                         coreOfNeuron: coreOfNeuron(placement)), diagnostics: &diagnostics)
         reportBudgetOverruns(quantized, placement: placement, budget: target.target.router.spikesPerStep, diagnostics: &diagnostics)
         // An image with a violation (e.g. a refractory period beyond the target's, which the
         // image format cannot hold) cannot be encoded faithfully, so Emit runs only on one that
@@ -104,13 +96,23 @@ public enum ModelCompiler {
         }
     }
 
+    /// For each layer, the index among the layer's cores of every model neuron.
+    static func coreOfNeuron(_ placement: Placement) -> [[Int32]] {
+        let imageIndex = placement.imageIndexOfModelNeuron()
+        return placement.layers.indices.map { l in
+            var coreOfImageNeuron = [Int32](repeating: 0, count: placement.layers[l].neuronCount)
+            for (k, c) in placement.coresOfLayer[l].enumerated() {
+                let slice = placement.cores[c]
+                for n in slice.firstNeuron..<(slice.firstNeuron + slice.neuronCount) { coreOfImageNeuron[n] = Int32(k) }
+            }
+            return imageIndex[l].map { coreOfImageNeuron[$0] }
+        }
+    }
+
     /// The mapping passes: where every neuron goes and how spikes get there.
     static func map(_ network: Network, target: HardwareTarget, weightBits: Int,
                     diagnostics: inout Diagnostics) throws -> (Placement, RoutingTables) {
-        let shapes = network.layers.map {
-            LayerShape(inputCount: $0.inputCount, neuronCount: $0.outputCount, hasLateralInhibition: $0.lateralInhibition != 0)
-        }
-        return try map(shapes, target: target, weightBits: weightBits, diagnostics: &diagnostics)
+        try map(LoweredLayer.layers(of: network).map(\.shape), target: target, weightBits: weightBits, diagnostics: &diagnostics)
     }
 
     static func map(_ shapes: [LayerShape], target: HardwareTarget, weightBits: Int,
@@ -134,7 +136,8 @@ public enum ModelCompiler {
     /// target, or nil when even H = 1 does not or the network has no hidden layer.
     static func largestFittingHiddenWidth(_ network: Network, target: HardwareTarget, weightBits: Int) -> Int? {
         let architecture = network.architecture
-        guard architecture.count > 2 else { return nil }
+        // The suggestion varies the width of fully connected hidden layers only.
+        guard architecture.count > 2, !network.isConvolutional else { return nil }
         let lateral = network.layers.last.map { $0.lateralInhibition != 0 } ?? false
         func fits(_ width: Int) -> Bool {
             let widths = [architecture[0]] + Array(repeating: width, count: architecture.count - 2) + [architecture.last!]

@@ -99,7 +99,7 @@ public struct CompileSummary: Codable, Sendable {
         cores = image.cores.enumerated().map { index, core in
             let bits = image.layers[core.layer].weightBits
             let perEntry = max(report.limits.bitsPerEntry / bits, 1)
-            let synapses = core.axonCount * core.neuronCount
+            let synapses = core.weights.count  // a shared-kernel core stores its kernels once
             return CoreResources(core: index, layer: core.layer, firstNeuron: core.firstNeuron, neurons: core.neuronCount, axons: core.axonCount,
                                  synapses: synapses, memoryEntries: (synapses + perEntry - 1) / perEntry,
                                  routingEntries: image.routes[index].entries.count)

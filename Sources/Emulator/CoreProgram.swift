@@ -104,7 +104,9 @@ final class CoreProgram {
         laterals = AlignedBuffer(count: packedWidth)
         let width = paddedWidth, rows = weights.pointer
         var perNeuronBound = [Int64](repeating: 0, count: core.neuronCount)
-        core.weights.withUnsafeBufferPointer { q in
+        // A shared-kernel core is expanded once here; both forms mean the same synapses.
+        let synapses = core.expandedWeights(layer: layer)
+        synapses.withUnsafeBufferPointer { q in
             for a in 0..<core.axonCount {
                 let row = rows + a * width
                 let deliveries = Int64(deliveriesPerAxon[a])
@@ -129,7 +131,7 @@ final class CoreProgram {
             thresholds.pointer[k] = Int32(layer.thresholds[core.firstNeuron + k])
             laterals.pointer[k] = Int32(layer.laterals[core.firstNeuron + k])
         }
-        maxAbsWeight = Int64(core.weights.lazy.map(\.magnitude).max() ?? 0)
+        maxAbsWeight = Int64(synapses.lazy.map(\.magnitude).max() ?? 0)
         maxThreshold = layer.thresholds[core.firstNeuron..<(core.firstNeuron + core.neuronCount)].max() ?? 0
         maxAbsLateral = (core.firstNeuron..<(core.firstNeuron + core.neuronCount)).lazy.map { abs(layer.laterals[$0]) }.max() ?? 0
         hasLateral = layer.hasLateralInhibition && layer.laterals.contains { $0 != 0 }

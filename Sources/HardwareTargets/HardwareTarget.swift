@@ -34,6 +34,12 @@ public struct HardwareTarget: Codable, Sendable, Equatable {
         public var refractoryMax: Int
         public var maxTimeSteps: Int
         public var lateralInhibition: Bool
+        /// Format version 2 only (required there): whether a core holds a convolution or pooling
+        /// kernel once for its whole tile. Read it through `supportsSharedKernels`.
+        public var sharedKernels: Bool?
+
+        /// Version-1 descriptions predate shared kernels: their cores expand every synapse.
+        public var supportsSharedKernels: Bool { sharedKernels ?? false }
     }
 
     public struct Router: Codable, Sendable, Equatable {

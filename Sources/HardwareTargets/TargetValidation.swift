@@ -9,7 +9,7 @@ enum TargetValidation {
     static func firstProblem(in target: HardwareTarget) -> (field: String, problem: String)? {
         let core = target.core
         let checks: [Check] = [
-            ("formatVersion", { target.formatVersion == 1 }, { "must be 1 (got \(target.formatVersion))" }),
+            ("formatVersion", { (1...2).contains(target.formatVersion) }, { "must be 1 or 2 (got \(target.formatVersion))" }),
             ("name", { isValidName(target.name) }, { "must be 1 to 64 characters of a-z, 0-9 and '-' (got '\(target.name)')" }),
             ("cores", { (1...65_535).contains(target.cores) }, { "must be 1 ... 65535 (got \(target.cores))" }),
             ("core.neurons", { (1...(1 << 20)).contains(core.neurons) }, { "must be 1 ... 1048576 (got \(core.neurons))" }),
@@ -27,6 +27,9 @@ enum TargetValidation {
              { "must list 'shift' and/or 'multiplier', each once (got \(core.decay.map(\.rawValue)))" }),
             ("core.refractoryMax", { (0...255).contains(core.refractoryMax) }, { "must be 0 ... 255 (got \(core.refractoryMax))" }),
             ("core.maxTimeSteps", { (2...(1 << 30)).contains(core.maxTimeSteps) }, { "must be 2 ... 2^30 (got \(core.maxTimeSteps))" }),
+            ("core.sharedKernels", { (target.formatVersion >= 2) == (core.sharedKernels != nil) },
+             { target.formatVersion >= 2 ? "missing (required in format version 2; see docs/targets.md)"
+                                         : "is a format version 2 field: set formatVersion to 2" }),
             ("router.tableEntries", { (1...(1 << 24)).contains(target.router.tableEntries) },
              { "must be 1 ... 16777216 (got \(target.router.tableEntries))" }),
             ("router.destinationsPerSource", { (1...65_535).contains(target.router.destinationsPerSource) },

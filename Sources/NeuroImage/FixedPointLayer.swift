@@ -4,8 +4,11 @@ public struct FixedPointLayer: Sendable {
     public var rule: NeuronRule
     public var axonCount: Int
     public var neuronCount: Int
-    /// q[a * neuronCount + i], axon-major like the synapse memory.
+    /// q[a * neuronCount + i], axon-major like the synapse memory; empty when `sparse` holds them.
     public var weights: [Int8]
+    /// The nonzero synapses axon by axon, for layers whose rows are mostly zero (convolution
+    /// and pooling: a conv input reaches at most K^2 positions per kernel).
+    public var sparse: SparseSynapses?
     public var thresholds: [Int64]
     /// L_i, 0 for a layer without lateral inhibition.
     public var laterals: [Int64]
@@ -18,6 +21,18 @@ public struct FixedPointLayer: Sendable {
         self.weights = weights
         self.thresholds = thresholds
         self.laterals = laterals
+        self.sparse = nil
+    }
+
+    public init(rule: NeuronRule, neuronCount: Int, sparse: SparseSynapses, thresholds: [Int64], laterals: [Int64]) {
+        precondition(thresholds.count == neuronCount && laterals.count == neuronCount)
+        self.rule = rule
+        self.axonCount = sparse.axonCount
+        self.neuronCount = neuronCount
+        self.weights = []
+        self.thresholds = thresholds
+        self.laterals = laterals
+        self.sparse = sparse
     }
 
     public struct Result: Sendable, Equatable {
@@ -41,7 +56,13 @@ public struct FixedPointLayer: Sendable {
             sums.withUnsafeMutableBufferPointer { sum in
                 for t in 0..<steps {
                     for i in 0..<neuronCount { sum[i] = 0 }
-                    if t > 0 {
+                    if t > 0, let sparse {
+                        for axon in input[t - 1] {
+                            for s in Int(sparse.rowStarts[Int(axon)])..<Int(sparse.rowStarts[Int(axon) + 1]) {
+                                sum[Int(sparse.neurons[s])] &+= Int32(sparse.values[s])
+                            }
+                        }
+                    } else if t > 0 {
                         for axon in input[t - 1] {
                             let row = q.baseAddress! + Int(axon) * neuronCount
                             for i in 0..<neuronCount { sum[i] &+= Int32(row[i]) }
@@ -65,4 +86,21 @@ public struct FixedPointLayer: Sendable {
         }
         return Result(spikes: spikes, saturations: saturations, spikeCounts: counts)
     }
+}
+
+/// Synapses stored row by row (compressed sparse rows): axon a reaches `neurons[s]` with weight
+/// `values[s]` for s in `rowStarts[a] ..< rowStarts[a + 1]`.
+public struct SparseSynapses: Sendable, Equatable {
+    public var rowStarts: [Int32]
+    public var neurons: [Int32]
+    public var values: [Int8]
+
+    public init(rowStarts: [Int32], neurons: [Int32], values: [Int8]) {
+        precondition(rowStarts.first == 0 && Int(rowStarts.last ?? -1) == neurons.count && neurons.count == values.count)
+        self.rowStarts = rowStarts
+        self.neurons = neurons
+        self.values = values
+    }
+
+    public var axonCount: Int { rowStarts.count - 1 }
 }

@@ -24,7 +24,7 @@ public enum ImageDecoder {
     }
 
     public static func decode(_ bytes: [UInt8]) throws -> NeuroImage {
-        let payloads = try sections(bytes)
+        let (version, payloads) = try framing(bytes)
         var head = ByteReader(payloads[0], section: "HEAD")
         let inputCount = try head.int("inputCount"), outputCount = try head.int("outputCount")
         let timeSteps = try head.int("timeSteps"), layerCount = try head.int("layerCount"), coreCount = try head.int("coreCount")
@@ -39,7 +39,7 @@ public enum ImageDecoder {
 
         var neuronReader = ByteReader(payloads[2], section: "NEUR")
         var layers: [ImageLayer] = []
-        for index in 0..<layerCount { layers.append(try ImageSectionReaders.layer(&neuronReader, index: index)) }
+        for index in 0..<layerCount { layers.append(try ImageSectionReaders.layer(&neuronReader, index: index, version: version)) }
         try finish(neuronReader)
         // Runs allocate per neuron and step (traces, states): bound the product, as the model format does.
         let neurons = layers.reduce(inputCount) { $0 + $1.neuronCount }
@@ -83,7 +83,9 @@ public enum ImageDecoder {
     }
 
     /// Checks the framing (magic, version, tags, lengths, CRC32s, SHA-256) and returns the payloads.
-    public static func sections(_ bytes: [UInt8]) throws -> [ArraySlice<UInt8>] {
+    public static func sections(_ bytes: [UInt8]) throws -> [ArraySlice<UInt8>] { try framing(bytes).payloads }
+
+    static func framing(_ bytes: [UInt8]) throws -> (version: UInt32, payloads: [ArraySlice<UInt8>]) {
         var reader = ByteReader(bytes[...], section: "file")
         guard bytes.count >= ImageEncoder.magic.count + 8 + 32 else {
             throw reader.fail("truncated: \(bytes.count) bytes is shorter than the smallest image")
@@ -97,7 +99,7 @@ public enum ImageDecoder {
             throw reader.fail("not an hm2bp image (bad magic; expected \"HM2BPIMG\")")
         }
         let version = try reader.u32("version")
-        guard version == NeuroImage.formatVersion else {
+        guard (1...NeuroImage.formatVersion).contains(version) else {
             throw reader.fail(version > NeuroImage.formatVersion
                 ? "format version \(version) is newer than this hm2bp understands (\(NeuroImage.formatVersion)); upgrade hm2bp"
                 : "unknown format version \(version)")
@@ -108,7 +110,7 @@ public enum ImageDecoder {
         }
         let count = try reader.int("section count")
         guard count == ImageEncoder.sectionTags.count else {
-            throw reader.fail("has \(count) sections; version 1 has exactly \(ImageEncoder.sectionTags.count)")
+            throw reader.fail("has \(count) sections; version \(version) has exactly \(ImageEncoder.sectionTags.count)")
         }
         var body = ByteReader(bytes[reader.offset..<digestStart], section: "file")
         var payloads: [ArraySlice<UInt8>] = []
@@ -126,7 +128,7 @@ public enum ImageDecoder {
             payloads.append(payload)
         }
         guard body.isAtEnd else { throw body.fail("\(body.remaining) unexpected bytes after the last section") }
-        return payloads
+        return (version, payloads)
     }
 
     private static func readTarget(_ reader: inout ByteReader) throws -> TargetIdentity {

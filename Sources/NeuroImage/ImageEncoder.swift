@@ -8,7 +8,7 @@ public enum ImageEncoder {
     public static let sectionTags = ["HEAD", "TRGT", "NEUR", "SYNS", "ROUT", "IMAP", "OMAP", "META"]
 
     public static func encode(_ image: NeuroImage) -> [UInt8] {
-        assemble(sections: sectionPayloads(image))
+        assemble(sections: sectionPayloads(image), version: image.encodedVersion)
     }
 
     /// The payload of every section, in `sectionTags` order.
@@ -22,7 +22,17 @@ public enum ImageEncoder {
         target.u16(image.target.usbVendorId); target.u16(image.target.usbProductId); target.u16(image.target.protocolVersion)
 
         var neurons = ByteWriter()
+        let version = image.encodedVersion
         for layer in image.layers {
+            if version >= 2 {
+                neurons.u8(Int(layer.spatial?.kind.rawValue ?? 0))
+                if let geometry = layer.spatial {
+                    for size in [geometry.input, geometry.output] {
+                        neurons.u16(size.channels); neurons.u16(size.rows); neurons.u16(size.columns)
+                    }
+                    neurons.u8(geometry.kernelSize); neurons.u8(geometry.stride)
+                }
+            }
             neurons.u32(layer.inputCount); neurons.u32(layer.neuronCount)
             neurons.u8(layer.rule.stateBits); neurons.u8(layer.thresholdBits); neurons.u8(layer.weightBits); neurons.u8(layer.rule.weightShift)
             write(layer.rule.currentDecay, to: &neurons); write(layer.rule.membraneDecay, to: &neurons)
@@ -38,6 +48,10 @@ public enum ImageEncoder {
             let bits = image.layers[core.layer].weightBits
             synapses.u32(core.layer); synapses.u32(core.firstNeuron); synapses.u32(core.neuronCount); synapses.u32(core.axonCount)
             synapses.u8(bits)
+            if let tile = core.tile {
+                for value in [tile.channel0, tile.channelCount, tile.row0, tile.rowCount, tile.column0, tile.columnCount] { synapses.u16(value) }
+                synapses.u8(Int(core.form.rawValue))
+            }
             synapses.raw(WeightPacking.pack(core.weights, bits: bits))
         }
 
@@ -60,9 +74,9 @@ public enum ImageEncoder {
     }
 
     /// Magic, version, the sections with their CRC32, and the SHA-256 of everything before it.
-    static func assemble(sections: [[UInt8]]) -> [UInt8] {
+    static func assemble(sections: [[UInt8]], version: UInt32 = 1) -> [UInt8] {
         var out = ByteWriter()
-        out.raw(magic); out.u32(NeuroImage.formatVersion); out.u32(sections.count)
+        out.raw(magic); out.u32(version); out.u32(sections.count)
         for (index, payload) in sections.enumerated() {
             out.raw(Array(sectionTags[index].utf8)); out.u32(payload.count); out.raw(payload)
             out.u32(crc32(of: payload[...]))

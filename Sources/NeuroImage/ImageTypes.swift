@@ -2,7 +2,12 @@
 /// emulator executes it; the loader sends its encoded bytes. Every index in it has been checked
 /// by the decoder, so consumers may index without further checks.
 public struct NeuroImage: Sendable, Equatable {
-    public static let formatVersion: UInt32 = 1
+    /// The newest version this build reads and writes; version 1 is written for images whose
+    /// layers are all fully connected (docs/image-format.md, "Version 2").
+    public static let formatVersion: UInt32 = 2
+
+    /// The version `ImageEncoder` writes for this image.
+    public var encodedVersion: UInt32 { layers.contains { $0.spatial != nil } ? 2 : 1 }
 
     public var inputCount: Int
     public var outputCount: Int
@@ -68,9 +73,14 @@ public struct ImageLayer: Sendable, Equatable {
     public var thresholds: [Int64]
     public var laterals: [Int64]
     public var weightSteps: [Float]
+    /// nil for a fully connected layer; the geometry of a convolution or pooling layer, whose
+    /// neurons are in image order (its cores' tiles one after another).
+    public var spatial: SpatialGeometry?
 
     public init(inputCount: Int, neuronCount: Int, rule: NeuronRule, thresholdBits: Int, weightBits: Int, hasLateralInhibition: Bool,
-                tauS: Float, floatThreshold: Float, thresholds: [Int64], laterals: [Int64], weightSteps: [Float]) {
+                tauS: Float, floatThreshold: Float, thresholds: [Int64], laterals: [Int64], weightSteps: [Float],
+                spatial: SpatialGeometry? = nil) {
+        self.spatial = spatial
         self.inputCount = inputCount
         self.neuronCount = neuronCount
         self.rule = rule
@@ -90,17 +100,31 @@ public struct ImageCore: Sendable, Equatable {
     public var layer: Int
     public var firstNeuron: Int
     public var neuronCount: Int
-    /// Equals the layer's fan-in: axon a receives source neuron a of the layer below.
+    /// A fully connected core: the layer's fan-in (axon a receives source neuron a of the layer
+    /// below). A spatial core: its tile's input window; the routes bring each source there.
     public var axonCount: Int
-    /// q[a * neuronCount + k] for axon a and local neuron k.
+    /// q[a * neuronCount + k] for axon a and local neuron k, except for a shared-kernel core,
+    /// where it holds the tile channels' kernels (docs/image-format.md, version 2).
     public var weights: [Int8]
+    /// The output tile of a spatial layer's core; nil on a fully connected layer.
+    public var tile: OutputTile?
+    public var form: SynapseForm
 
-    public init(layer: Int, firstNeuron: Int, neuronCount: Int, axonCount: Int, weights: [Int8]) {
+    public init(layer: Int, firstNeuron: Int, neuronCount: Int, axonCount: Int, weights: [Int8],
+                tile: OutputTile? = nil, form: SynapseForm = .expanded) {
         self.layer = layer
         self.firstNeuron = firstNeuron
         self.neuronCount = neuronCount
         self.axonCount = axonCount
         self.weights = weights
+        self.tile = tile
+        self.form = form
+    }
+
+    /// The core's synapses written out, q[a * neuronCount + k], whatever the form.
+    public func expandedWeights(layer: ImageLayer) -> [Int8] {
+        guard form == .sharedKernel, let tile, let geometry = layer.spatial else { return weights }
+        return geometry.expandedWeights(tile: tile, kernels: weights)
     }
 }
 

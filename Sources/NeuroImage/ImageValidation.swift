@@ -42,6 +42,24 @@ enum ImageValidation {
             if layer.hasLateralInhibition, ranges.count != 1 {
                 throw fail("layer \(l) has lateral inhibition and must sit on one core (found \(ranges.count))")
             }
+            if let geometry = layer.spatial { try checkTiles(of: coresOfLayer[l], layer: l, map: geometry.output, image: image) }
+        }
+    }
+
+    /// A spatial layer's tiles cover its output map exactly once, in core order.
+    private static func checkTiles(of cores: [Int], layer l: Int, map: MapSize, image: NeuroImage) throws {
+        func fail(_ reason: String) -> ImageError { ImageError(section: "SYNS", reason: reason) }
+        var covered = [Bool](repeating: false, count: map.count)
+        var next = 0
+        for c in cores {
+            let core = image.cores[c]
+            guard let tile = core.tile else { throw fail("core \(c) of convolution or pooling layer \(l) has no output tile") }
+            guard core.firstNeuron == next else { throw fail("layer \(l): core \(c)'s neurons do not follow the previous core's (tiles in core order)") }
+            next += core.neuronCount
+            for index in tile.mapIndices(in: map) {
+                guard !covered[index] else { throw fail("layer \(l): core \(c)'s tile overlaps another core's") }
+                covered[index] = true
+            }
         }
     }
 

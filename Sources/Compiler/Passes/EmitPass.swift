@@ -26,17 +26,24 @@ public struct EmitPass: CompilerPass {
     public func run(_ input: EmitInput, diagnostics: inout Diagnostics) throws -> (image: NeuroImage, bytes: [UInt8]) {
         let network = input.network
         let target = input.target.target
-        let layers = zip(network.layers, input.quantized).map { float, q in
-            ImageLayer(inputCount: float.inputCount, neuronCount: float.outputCount, rule: q.rule, thresholdBits: q.thresholdBits,
-                       weightBits: q.weightBits, hasLateralInhibition: float.lateralInhibition != 0, tauS: network.constants.tauS,
-                       floatThreshold: float.threshold, thresholds: q.thresholds, laterals: q.laterals, weightSteps: q.weightSteps)
+        let lowered = LoweredLayer.layers(of: network)
+        let imageIndex = input.placement.imageIndexOfModelNeuron()
+        let layers = zip(lowered, input.quantized).enumerated().map { l, pair in
+            let (float, q) = pair
+            // Spatial layers list their neurons in tile order (docs/image-format.md, version 2).
+            func imageOrder<T>(_ values: [T]) -> [T] {
+                guard float.geometry != nil else { return values }
+                var out = values
+                for (m, value) in values.enumerated() { out[imageIndex[l][m]] = value }
+                return out
+            }
+            return ImageLayer(inputCount: float.inputCount, neuronCount: float.neuronCount, rule: q.rule, thresholdBits: q.thresholdBits,
+                              weightBits: q.weightBits, hasLateralInhibition: float.lateralInhibition != 0, tauS: network.constants.tauS,
+                              floatThreshold: float.threshold, thresholds: imageOrder(q.thresholds), laterals: imageOrder(q.laterals),
+                              weightSteps: imageOrder(q.weightSteps), spatial: float.geometry)
         }
-        let cores = input.placement.cores.map { slice in
-            ImageCore(layer: slice.layer, firstNeuron: slice.firstNeuron, neuronCount: slice.neuronCount,
-                      axonCount: network.layers[slice.layer].inputCount, weights: Self.columns(of: input.quantized[slice.layer], slice: slice,
-                                                                                             width: network.layers[slice.layer].outputCount))
-        }
-        let lastLayer = network.layers.count - 1
+        let cores = input.placement.cores.map { Self.core($0, layer: lowered[$0.layer], quantized: input.quantized[$0.layer], target: target) }
+        let lastLayer = lowered.count - 1
         let outputMap = input.placement.coresOfLayer[lastLayer].map { c in
             OutputMapEntry(core: c, firstNeuron: 0, count: input.placement.cores[c].neuronCount, firstOutput: input.placement.cores[c].firstNeuron)
         }
@@ -72,13 +79,41 @@ public struct EmitPass: CompilerPass {
         } catch {
             problems.append("the encoded image does not decode: \(error)")
         }
+        let lowered = LoweredLayer.layers(of: input.network)
         for (c, slice) in input.placement.cores.enumerated() {
-            let width = input.network.layers[slice.layer].outputCount
-            if output.image.cores[c].weights != Self.columns(of: input.quantized[slice.layer], slice: slice, width: width) {
+            let layer = lowered[slice.layer], q = input.quantized[slice.layer]
+            let core = output.image.cores[c]
+            if let tile = slice.tile, let geometry = layer.geometry {
+                let expected = geometry.expandedWeights(tile: tile, kernels: Self.kernels(of: q, geometry: geometry, tile: tile))
+                if core.tile != tile || core.expandedWeights(layer: output.image.layers[slice.layer]) != expected {
+                    problems.append("core \(c): synapses differ from layer \(slice.layer)'s quantized kernels over its tile")
+                }
+            } else if core.weights != Self.columns(of: q, slice: slice, width: layer.neuronCount) {
                 problems.append("core \(c): synapse memory differs from layer \(slice.layer)'s quantized columns")
             }
         }
         return problems
+    }
+
+    /// A placed slice as an image core: the columns of a fully connected layer, or a spatial
+    /// tile's kernels, shared or expanded as the target's cores hold them.
+    static func core(_ slice: LayerSlice, layer: LoweredLayer, quantized: QuantizedLayer, target: HardwareTarget) -> ImageCore {
+        guard let tile = slice.tile, let geometry = layer.geometry else {
+            return ImageCore(layer: slice.layer, firstNeuron: slice.firstNeuron, neuronCount: slice.neuronCount, axonCount: layer.inputCount,
+                             weights: columns(of: quantized, slice: slice, width: layer.neuronCount))
+        }
+        let kernels = kernels(of: quantized, geometry: geometry, tile: tile)
+        let shared = target.core.supportsSharedKernels
+        return ImageCore(layer: slice.layer, firstNeuron: slice.firstNeuron, neuronCount: slice.neuronCount,
+                         axonCount: geometry.window(of: tile).size.count,
+                         weights: shared ? kernels : geometry.expandedWeights(tile: tile, kernels: kernels), tile: tile,
+                         form: shared ? .sharedKernel : .expanded)
+    }
+
+    /// The kernels of the tile's channels (the quantized layer stores one per output channel).
+    static func kernels(of layer: QuantizedLayer, geometry: SpatialGeometry, tile: OutputTile) -> [Int8] {
+        let perChannel = geometry.kernelWeightCount(channels: 1)
+        return Array(layer.weights[(tile.channel0 * perChannel)..<((tile.channel0 + tile.channelCount) * perChannel)])
     }
 
     /// Columns `slice` of the layer's pre-major weights, axon-major for the core.

@@ -6,7 +6,7 @@ import SpikeModel
 /// Quantizes one layer: builds the integer layer for a clip fraction and weight shift, and
 /// searches both for the smallest calibration count error.
 struct LayerQuantizer {
-    var layer: DenseLayer
+    var layer: LoweredLayer
     var index: Int
     var constants: NeuronConstants
     var target: HardwareTarget
@@ -14,8 +14,8 @@ struct LayerQuantizer {
     var scaling: WeightScaling
     var currentDecay: Decay
     var membraneDecay: Decay
-    /// First neuron of each core this layer is placed on (the router budgets are per core).
-    var coreStarts: [Int]
+    /// The core (0 ..< cores of this layer) of every model neuron: the router budgets are per core.
+    var coreOfNeuron: [Int32]
 
     var qmax: Int { (1 << (weightBits - 1)) - 1 }
     var stateMax: Int64 { FixedPoint.stateRange(bits: target.core.stateBits).upperBound }
@@ -30,12 +30,8 @@ struct LayerQuantizer {
 
     /// Delta_i before any floor: clip * max_j |w_ij| maps to qmax (per channel or per layer).
     func rawSteps(clip: Double) -> [Double] {
-        let n = layer.outputCount
-        var maxAbs = [Float](repeating: 0, count: n)
-        for j in 0..<layer.inputCount {
-            for i in 0..<n { maxAbs[i] = max(maxAbs[i], abs(layer.weights[j * n + i])) }
-        }
-        if scaling == .perLayer { maxAbs = Array(repeating: maxAbs.max() ?? 0, count: n) }
+        var maxAbs = layer.maxAbsPerNeuron()
+        if scaling == .perLayer { maxAbs = Array(repeating: maxAbs.max() ?? 0, count: maxAbs.count) }
         return maxAbs.map { clip * Double($0) / Double(qmax) }
     }
 
@@ -80,38 +76,38 @@ struct LayerQuantizer {
         return Int64(value.rounded())
     }
 
-    func build(steps: [Float], shift: Int) -> (layer: FixedPointLayer, clipped: Int, squaredError: Double, maxError: Double) {
-        let n = layer.outputCount
-        var q = [Int8](repeating: 0, count: layer.weights.count)
+    func build(steps: [Float], shift: Int) -> (layer: FixedPointLayer, stored: [Int8], clipped: Int, squaredError: Double, maxError: Double) {
+        let (weights, neuronOf) = layer.storedWeights
+        var q = [Int8](repeating: 0, count: weights.count)
         var clipped = 0, squaredError = 0.0, maxError = 0.0
-        for j in 0..<layer.inputCount {
-            for i in 0..<n {
-                let w = layer.weights[j * n + i]
-                let exact = (Double(w) / Double(steps[i])).rounded()
-                if abs(exact) > Double(qmax) { clipped += 1 }
-                let value = Int(max(-Double(qmax), min(Double(qmax), exact)))
-                q[j * n + i] = Int8(value)
-                let error = Double(w) - Double(value) * Double(steps[i])
-                squaredError += error * error
-                maxError = max(maxError, abs(error))
-            }
+        for (k, w) in weights.enumerated() {
+            let step = steps[neuronOf(k)]
+            let exact = (Double(w) / Double(step)).rounded()
+            if abs(exact) > Double(qmax) { clipped += 1 }
+            let value = Int(max(-Double(qmax), min(Double(qmax), exact)))
+            q[k] = Int8(value)
+            let error = Double(w) - Double(value) * Double(step)
+            squaredError += error * error
+            maxError = max(maxError, abs(error))
         }
         let rule = NeuronRule(stateBits: target.core.stateBits, weightShift: shift, currentDecay: currentDecay, membraneDecay: membraneDecay,
                               refractorySteps: constants.refractorySteps)
         let thresholds = steps.map { min(max(threshold(step: $0, shift: shift), 0), thresholdMax) }
         let range = FixedPoint.stateRange(bits: target.core.stateBits)
         let laterals = steps.map { min(max(lateral(step: $0, shift: shift), range.lowerBound), range.upperBound) }
-        let fixed = FixedPointLayer(rule: rule, axonCount: layer.inputCount, neuronCount: n, weights: q, thresholds: thresholds, laterals: laterals)
-        return (fixed, clipped, squaredError, maxError)
+        return (layer.fixedPointLayer(q: q, rule: rule, thresholds: thresholds, laterals: laterals), q, clipped, squaredError, maxError)
     }
 
     func choose(clipFractions: [Double], samples: [Calibration.Sample]) -> QuantizedLayer {
         struct Candidate { var clip: Double; var shift: Int; var outcome: Calibration.Outcome }
         var best: Candidate?
         var maxAbsOutcome: Calibration.Outcome?
-        for clip in samples.isEmpty ? [1.0] : clipFractions {
+        // Pooling weights are all the same fixed 1: clipping would only shrink them.
+        let pooling: Bool
+        if case .pooling = layer.synapses { pooling = true } else { pooling = false }
+        for clip in samples.isEmpty || pooling ? [1.0] : clipFractions {
             let scaled = scales(clip: clip)
-            let outcome = Calibration.evaluate(build(steps: scaled.steps, shift: scaled.shift).layer, on: samples, coreStarts: coreStarts)
+            let outcome = Calibration.evaluate(build(steps: scaled.steps, shift: scaled.shift).layer, on: samples, coreOfNeuron: coreOfNeuron)
             if clip == 1.0 { maxAbsOutcome = outcome }
             if best == nil || outcome.countError < best!.outcome.countError { best = Candidate(clip: clip, shift: scaled.shift, outcome: outcome) }
         }
@@ -119,19 +115,20 @@ struct LayerQuantizer {
         var chosen = best!
         while !samples.isEmpty, chosen.outcome.saturations > 0, chosen.shift > 0 {
             let scaled = scales(clip: chosen.clip, shift: chosen.shift - 1)
-            let outcome = Calibration.evaluate(build(steps: scaled.steps, shift: scaled.shift).layer, on: samples, coreStarts: coreStarts)
+            let outcome = Calibration.evaluate(build(steps: scaled.steps, shift: scaled.shift).layer, on: samples, coreOfNeuron: coreOfNeuron)
             guard outcome.countError <= chosen.outcome.countError else { break }
             chosen = Candidate(clip: chosen.clip, shift: chosen.shift - 1, outcome: outcome)
         }
         let (steps, _, coarsened) = scales(clip: chosen.clip, shift: chosen.shift)
         let built = build(steps: steps, shift: chosen.shift)
-        let sumSquares = layer.weights.reduce(0.0) { $0 + Double($1) * Double($1) }
+        let stored = layer.storedWeights.values
+        let sumSquares = stored.reduce(0.0) { $0 + Double($1) * Double($1) }
         let sampleCount = Double(max(samples.count, 1))
         let report = LayerQuantizationReport(
             layer: index, scaling: scaling, weightBits: weightBits, weightShift: chosen.shift, clipFraction: chosen.clip,
             coarsenedNeurons: coarsened,
             weightRelativeRMSError: sumSquares > 0 ? (built.squaredError / sumSquares).squareRoot() : 0, weightMaxAbsError: built.maxError,
-            clippedFraction: Double(built.clipped) / Double(max(layer.weights.count, 1)),
+            clippedFraction: Double(built.clipped) / Double(max(stored.count, 1)),
             thresholdMin: built.layer.thresholds.min() ?? 0, thresholdMax: built.layer.thresholds.max() ?? 0,
             lateral: layer.lateralInhibition != 0 ? built.layer.laterals.first : nil,
             currentDecay: currentDecay.summary, membraneDecay: membraneDecay.summary, calibrationSamples: samples.count,
@@ -140,7 +137,7 @@ struct LayerQuantizer {
             floatSpikesPerSample: samples.isEmpty ? nil : Double(chosen.outcome.floatSpikes) / sampleCount,
             fixedSpikesPerSample: samples.isEmpty ? nil : Double(chosen.outcome.fixedSpikes) / sampleCount,
             peakSpikesPerStepPerCore: samples.isEmpty ? nil : chosen.outcome.peakSpikesPerStep)
-        return QuantizedLayer(weights: built.layer.weights, rule: built.layer.rule, thresholdBits: target.core.thresholdBits, weightBits: weightBits,
+        return QuantizedLayer(weights: built.stored, rule: built.layer.rule, thresholdBits: target.core.thresholdBits, weightBits: weightBits,
                               thresholds: built.layer.thresholds, laterals: built.layer.laterals, weightSteps: steps, report: report)
     }
 }

@@ -8,13 +8,14 @@ public struct QuantizeInput: Sendable {
     public var network: Network
     /// Input rasters (a subset of training data); empty: plain max-abs scales, no calibration.
     public var calibration: [SpikeRaster]
-    /// First neuron of every core of each layer (from Place); nil: one core per layer.
-    public var coreStarts: [[Int]]?
+    /// For each layer (spatial front first), the core of every model neuron among the layer's
+    /// cores (from Place); nil: one core per layer.
+    public var coreOfNeuron: [[Int32]]?
 
-    public init(network: Network, calibration: [SpikeRaster], coreStarts: [[Int]]? = nil) {
+    public init(network: Network, calibration: [SpikeRaster], coreOfNeuron: [[Int32]]? = nil) {
         self.network = network
         self.calibration = calibration
-        self.coreStarts = coreStarts
+        self.coreOfNeuron = coreOfNeuron
     }
 }
 
@@ -44,14 +45,14 @@ public struct QuantizePass: CompilerPass {
         // spikes of layer l-1, so each layer's error is measured on its own.
         let floatOutputs = input.calibration.map { FloatSimulator.run(network, input: $0) }
         var result: [QuantizedLayer] = []
-        for (l, layer) in network.layers.enumerated() {
+        for (l, layer) in LoweredLayer.layers(of: network).enumerated() {
             let samples = input.calibration.indices.map { s in
                 Calibration.Sample(input: Calibration.steps(l == 0 ? input.calibration[s] : floatOutputs[s][l - 1], count: network.constants.timeSteps),
                                    floatCounts: floatOutputs[s][l].counts())
             }
             let quantizer = LayerQuantizer(layer: layer, index: l, constants: network.constants, target: target, weightBits: weightBits,
                                            scaling: scaling, currentDecay: currentDecay, membraneDecay: membraneDecay,
-                                           coreStarts: input.coreStarts?[l] ?? [0])
+                                           coreOfNeuron: input.coreOfNeuron?[l] ?? [])
             result.append(quantizer.choose(clipFractions: clipFractions, samples: samples))
         }
         return result
@@ -61,21 +62,20 @@ public struct QuantizePass: CompilerPass {
     /// weight is within half a step of its float value unless it was clipped to +-qmax.
     public func check(_ input: QuantizeInput, _ output: [QuantizedLayer]) -> [String] {
         var problems: [String] = []
-        for (l, (layer, q)) in zip(input.network.layers, output).enumerated() {
+        for (l, (layer, q)) in zip(LoweredLayer.layers(of: input.network), output).enumerated() {
             let qmax = (1 << (q.weightBits - 1)) - 1
             let stateRange = FixedPoint.stateRange(bits: q.rule.stateBits)
             if q.thresholds.contains(where: { $0 < 0 || $0 > min((Int64(1) << q.thresholdBits) - 1, stateRange.upperBound) }) {
                 problems.append("layer \(l): a threshold exceeds \(q.thresholdBits) bits")
             }
             if q.laterals.contains(where: { !stateRange.contains($0) }) { problems.append("layer \(l): a lateral weight exceeds the state") }
-            for j in 0..<layer.inputCount {
-                for i in 0..<layer.outputCount {
-                    let k = j * layer.outputCount + i
-                    let value = Int(q.weights[k])
-                    let exact = Double(layer.weights[k]) / Double(q.weightSteps[i])
-                    if abs(value) > qmax || (abs(value) < qmax && abs(exact - Double(value)) > 0.5 + 1e-6) {
-                        problems.append("layer \(l) weight \(j)->\(i): \(value) does not round \(exact)")
-                    }
+            let (weights, neuronOf) = layer.storedWeights
+            guard q.weights.count == weights.count else { problems.append("layer \(l): \(q.weights.count) weights for \(weights.count)"); continue }
+            for (k, w) in weights.enumerated() {
+                let value = Int(q.weights[k])
+                let exact = Double(w) / Double(q.weightSteps[neuronOf(k)])
+                if abs(value) > qmax || (abs(value) < qmax && abs(exact - Double(value)) > 0.5 + 1e-6) {
+                    problems.append("layer \(l) stored weight \(k): \(value) does not round \(exact)")
                 }
             }
         }
@@ -96,9 +96,12 @@ public struct QuantizePass: CompilerPass {
             diagnostics.report(Diagnostic(resource: "weight bits", need: weightBits, limit: core.weightBits, fixes: ["use --weight-bits \(core.weightBits)"]))
         }
         if !core.weightSigned {
-            for (l, layer) in network.layers.enumerated() where layer.weights.contains(where: { $0 < 0 }) {
-                diagnostics.report(Diagnostic(layer: l, resource: "negative weights (the target's synapses are unsigned)",
-                                              need: layer.weights.filter { $0 < 0 }.count, limit: 0, fixes: []))
+            for (l, layer) in LoweredLayer.layers(of: network).enumerated() {
+                let negative = layer.storedWeights.values.filter { $0 < 0 }.count
+                if negative > 0 {
+                    diagnostics.report(Diagnostic(layer: l, resource: "negative weights (the target's synapses are unsigned)",
+                                                  need: negative, limit: 0, fixes: []))
+                }
             }
         }
         return (decay(tau: network.constants.tauS, name: "tauS", diagnostics: &diagnostics),

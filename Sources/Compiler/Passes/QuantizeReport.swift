@@ -47,7 +47,9 @@ public struct LayerQuantizationReport: Codable, Sendable, Equatable {
 
 /// A layer in integers, ready to be cut into cores.
 public struct QuantizedLayer: Sendable {
-    /// q_ij, pre-major like `DenseLayer.weights` (weights[j * neuronCount + i]).
+    /// q_ij, pre-major like `DenseLayer.weights` (weights[j * neuronCount + i]); for a
+    /// convolution or pooling layer its kernels, one per output channel (image `SYNS` form 1).
+    /// Thresholds, laterals and steps are in the model's neuron order.
     public var weights: [Int8]
     public var rule: NeuronRule
     public var thresholdBits: Int
