@@ -171,3 +171,18 @@ public enum SynapseForm: UInt8, Sendable {
     /// The tile channels' kernels, each once.
     case sharedKernel = 1
 }
+
+extension NeuroImage {
+    /// The model's index (the feature-map index of a spatial layer) of every image neuron of
+    /// layer `l`: the identity for a fully connected layer, the tiles' map indices in core order
+    /// for a convolution or pooling layer (docs/image-format.md, version 2).
+    public func modelIndexOfImageNeuron(layer l: Int) -> [Int] {
+        guard let geometry = layers[l].spatial else { return Array(0..<layers[l].neuronCount) }
+        var out = [Int](repeating: 0, count: layers[l].neuronCount)
+        for core in cores where core.layer == l {
+            guard let tile = core.tile else { continue }
+            for (k, m) in tile.mapIndices(in: geometry.output).enumerated() { out[core.firstNeuron + k] = m }
+        }
+        return out
+    }
+}

@@ -51,33 +51,51 @@ enum DivergenceFinder {
         let fixed = try emulator.run(input, recording: [.spikes, .states])
         guard let fixedSpikes = fixed.layerSpikes, let fixedStates = fixed.layerStates else { return nil }
         var floatSpikes: [SpikeRaster] = []
-        var floatTraces: [FloatSimulator.StateTrace] = []
+        // Convolution and pooling layers are simulated without state traces (NaN below): their
+        // spikes still locate the first divergence.
+        var floatTraces: [FloatSimulator.StateTrace?] = []
         var below = input
+        for layer in network.spatialLayers {
+            below = FloatSimulator.runSpatialLayer(layer, constants: network.constants, input: below, parallel: false)
+            floatSpikes.append(below); floatTraces.append(nil)
+        }
         for layer in network.layers {
             let (raster, trace) = FloatSimulator.traceLayer(layer, constants: network.constants, input: below)
             floatSpikes.append(raster); floatTraces.append(trace)
             below = raster
         }
+        let thresholds = network.spatialLayers.map(\.threshold) + network.layers.map(\.threshold)
         let floatPrediction = predictedClass(counts: floatSpikes.last!.counts())
+        let imageIndexOfModel = emulator.image.layers.indices.map { l -> [Int] in
+            let modelIndex = emulator.image.modelIndexOfImageNeuron(layer: l)
+            var inverse = modelIndex
+            for (k, m) in modelIndex.enumerated() { inverse[m] = k }
+            return inverse
+        }
         for t in 0..<network.constants.timeSteps {
-            for l in network.layers.indices {
-                let a = Set(floatSpikes[l].firing(at: t)), b = Set(fixedSpikes[l].firing(at: t))
-                guard let neuron = a.symmetricDifference(b).min().map(Int.init) else { continue }
-                let width = network.layers[l].outputCount
+            for l in floatSpikes.indices {
+                // Compared in the model's neuron order.
+                let a = Set(floatSpikes[l].firing(at: t).map(Int.init))
+                let modelIndex = emulator.image.modelIndexOfImageNeuron(layer: l)
+                let b = Set(fixedSpikes[l].firing(at: t).map { modelIndex[Int($0)] })
+                guard let neuron = a.symmetricDifference(b).min() else { continue }
                 let imageLayer = emulator.image.layers[l]
-                let scale = Double(imageLayer.weightSteps[neuron]) / Double(1 << imageLayer.rule.weightShift)
-                let at = t * width + neuron, before = max(t - 1, 0) * width + neuron
+                let k = imageIndexOfModel[l][neuron]
+                let width = imageLayer.neuronCount
+                let scale = Double(imageLayer.weightSteps[k]) / Double(1 << imageLayer.rule.weightShift)
+                let at = t * width + k, before = max(t - 1, 0) * width + k
+                let floatAt = t * width + neuron, floatBefore = max(t - 1, 0) * width + neuron
                 return Divergence(
                     sample: sample, label: label, floatPrediction: floatPrediction, fixedPrediction: fixed.prediction, layer: l,
-                    neuron: neuron, timeStep: t, floatSpiked: a.contains(Int32(neuron)), fixedSpiked: b.contains(Int32(neuron)),
-                    floatMembrane: floatTraces[l].membrane[at], floatCurrent: floatTraces[l].current[at],
-                    floatThreshold: network.layers[l].threshold,
+                    neuron: neuron, timeStep: t, floatSpiked: a.contains(neuron), fixedSpiked: b.contains(neuron),
+                    floatMembrane: floatTraces[l].map { $0.membrane[floatAt] } ?? .nan, floatCurrent: floatTraces[l].map { $0.current[floatAt] } ?? .nan,
+                    floatThreshold: thresholds[l],
                     fixedMembrane: fixedStates[l].membrane[at], fixedCurrent: fixedStates[l].current[at],
-                    fixedThreshold: imageLayer.thresholds[neuron],
+                    fixedThreshold: imageLayer.thresholds[k],
                     fixedMembraneAsFloat: Double(fixedStates[l].membrane[at]) * scale / Double(imageLayer.tauS),
                     fixedCurrentAsFloat: Double(fixedStates[l].current[at]) * scale,
-                    fixedThresholdAsFloat: Double(imageLayer.thresholds[neuron]) * scale / Double(imageLayer.tauS),
-                    previousFloatMembrane: t > 0 ? floatTraces[l].membrane[before] : 0,
+                    fixedThresholdAsFloat: Double(imageLayer.thresholds[k]) * scale / Double(imageLayer.tauS),
+                    previousFloatMembrane: t > 0 ? (floatTraces[l].map { $0.membrane[floatBefore] } ?? .nan) : 0,
                     previousFixedMembraneAsFloat: t > 0 ? Double(fixedStates[l].membrane[before]) * scale / Double(imageLayer.tauS) : 0)
             }
         }

@@ -86,7 +86,9 @@ public enum Verification {
         }
         let start = Date()
         let count = data.images.count
-        let layerCount = network.layers.count
+        let layerCount = image.layers.count
+        // Fixed counts come in image order; a spatial layer's tiles permute its map.
+        let modelIndex = image.layers.indices.map { image.modelIndexOfImageNeuron(layer: $0) }
         var outcomes = [SampleOutcome?](repeating: nil, count: count)
         let workers = Array(0..<min(Parallel.workerCount, max(count, 1))).map { $0..<($0 + 1) }
         outcomes.withUnsafeMutableBufferPointer { out in
@@ -114,7 +116,8 @@ public enum Verification {
             fixedCorrect += outcome.fixed.prediction == label ? 1 : 0
             if floatPrediction == outcome.fixed.prediction { agree += 1 } else if firstDiffering == nil { firstDiffering = i }
             for l in 0..<layerCount {
-                for (a, b) in zip(outcome.float[l], outcome.fixed.neuronCounts[l]) {
+                for (k, b) in outcome.fixed.neuronCounts[l].enumerated() {
+                    let a = outcome.float[l][modelIndex[l][k]]
                     floatSpikes[l] += Int(a); fixedSpikes[l] += Int(b); absError[l] += abs(Int(a) - Int(b))
                 }
                 saturations[l] += outcome.fixed.saturations[l]
@@ -124,7 +127,7 @@ public enum Verification {
         let n = Double(max(count, 1))
         let layers = (0..<layerCount).map { l in
             LayerComparison(layer: l, floatSpikesPerSample: Double(floatSpikes[l]) / n, fixedSpikesPerSample: Double(fixedSpikes[l]) / n,
-                            meanAbsCountError: Double(absError[l]) / n / Double(network.layers[l].outputCount),
+                            meanAbsCountError: Double(absError[l]) / n / Double(image.layers[l].neuronCount),
                             relativeCountError: Double(absError[l]) / Double(max(floatSpikes[l], 1)))
         }
         let divergence = try firstDiffering.flatMap { i in
