@@ -139,3 +139,20 @@ struct SeededShuffle: RandomNumberGenerator {
         return state ^ (state >> 29)
     }
 }
+
+/// `core.sharedKernels` belongs to format version 2 (docs/targets.md).
+final class SharedKernelFieldTests: XCTestCase {
+    func testVersionTwoNeedsTheFieldAndVersionOneRefusesIt() throws {
+        let large = String(decoding: try TargetLoader.load("hm2bp-large").fileBytes, as: UTF8.self)
+        XCTAssertTrue(try TargetLoader.load("hm2bp-large").target.core.supportsSharedKernels)
+        XCTAssertFalse(try TargetLoader.load("hm2bp-nano").target.core.supportsSharedKernels, "version 1 means no shared kernels")
+        let missing = large.replacingOccurrences(of: ",\n    \"sharedKernels\": true", with: "")
+        XCTAssertThrowsError(try TargetLoader.decode(Array(missing.utf8), path: "x.json")) { error in
+            XCTAssertTrue("\(error)".contains("core.sharedKernels"), "\(error)")
+        }
+        let versionOne = large.replacingOccurrences(of: "\"formatVersion\": 2", with: "\"formatVersion\": 1")
+        XCTAssertThrowsError(try TargetLoader.decode(Array(versionOne.utf8), path: "x.json")) { error in
+            XCTAssertTrue("\(error)".contains("formatVersion to 2"), "\(error)")
+        }
+    }
+}

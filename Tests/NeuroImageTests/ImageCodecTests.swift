@@ -44,7 +44,7 @@ final class ImageCodecTests: XCTestCase {
 
     func testNewerVersionIsRefusedWithAClearMessage() {
         var bytes = ImageEncoder.encode(SampleImage.make())
-        bytes[8] = 2
+        bytes[8] = UInt8(NeuroImage.formatVersion + 1)
         XCTAssertThrowsError(try ImageDecoder.decode(bytes)) { error in
             XCTAssertTrue("\(error)".contains("newer"), "\(error)")
         }
