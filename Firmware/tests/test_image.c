@@ -102,7 +102,7 @@ static void refuses_framing_faults(void) {
     int section = 0;
     memcpy(bytes, good, n); bytes[0] = 'X';
     CHECK_EQ(hb_image_parse(&image, bytes, n, NULL, NULL), HB_IMG_BAD_MAGIC);
-    memcpy(bytes, good, n); hb_put32(bytes + 8, 2);
+    memcpy(bytes, good, n); hb_put32(bytes + 8, 3);
     CHECK_EQ(hb_image_parse(&image, bytes, n, NULL, NULL), HB_IMG_UNSUPPORTED_VERSION);
     memcpy(bytes, good, n); hb_put32(bytes + 12, 7);
     CHECK_EQ(hb_image_parse(&image, bytes, n, NULL, NULL), HB_IMG_BAD_SECTION_COUNT);
