@@ -39,6 +39,6 @@ echo "== firmware: Cortex-M builds and size per profile =="
 make -C Firmware mcu size
 echo "== firmware: golden vectors under QEMU =="
 make -C Firmware qemu GOLDEN_NANO="$golden/nano $golden/tight-budget $golden/narrow-state $golden/two-hidden" \
-  GOLDEN_MICRO="$golden/micro"
+  GOLDEN_MICRO="$golden/micro" GOLDEN_LARGE="$golden/cnn"
 echo "== firmware: unit tests =="
 make -C Firmware test
