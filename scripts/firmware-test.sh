@@ -5,7 +5,7 @@
 # check, and the golden comparison under qemu-system-arm.
 #   bash scripts/firmware-test.sh [HM2BP]     (HM2BP: an hm2bp binary; default: build release)
 # Installs the Debian packages it needs when they are missing. Environment: FUZZ_SECONDS (20),
-# GOLDEN_SAMPLES (3).
+# GOLDEN_SAMPLES (3), GOLDEN_CNN_SAMPLES (2, the CNN cases on hm2bp-large and fw-large-expanded).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -30,14 +30,15 @@ echo "== firmware: unit tests (sanitizers) =="
 make -C Firmware sanitize
 echo "== firmware: golden vectors from the hm2bp CLI =="
 golden=$root/Firmware/build/golden
-Firmware/tests/make-golden.sh "$hm2bp" "$golden" "${GOLDEN_SAMPLES:-3}"
-make -C Firmware golden GOLDEN="$golden/nano $golden/micro $golden/tight-budget $golden/narrow-state $golden/two-hidden"
+Firmware/tests/make-golden.sh "$hm2bp" "$golden" "${GOLDEN_SAMPLES:-3}" "${GOLDEN_CNN_SAMPLES:-2}"
+make -C Firmware golden GOLDEN="$golden/nano $golden/micro $golden/tight-budget $golden/narrow-state $golden/two-hidden \
+  $golden/cnn $golden/cnn-expanded"
 echo "== firmware: fuzzing (${FUZZ_SECONDS:-20} s per harness) =="
 make -C Firmware fuzz FUZZ_CC="$fuzz_cc" FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
 echo "== firmware: Cortex-M builds and size per profile =="
 make -C Firmware mcu size
 echo "== firmware: golden vectors under QEMU =="
 make -C Firmware qemu GOLDEN_NANO="$golden/nano $golden/tight-budget $golden/narrow-state $golden/two-hidden" \
-  GOLDEN_MICRO="$golden/micro"
+  GOLDEN_MICRO="$golden/micro" GOLDEN_LARGE="$golden/cnn"
 echo "== firmware: unit tests =="
 make -C Firmware test

@@ -106,12 +106,40 @@ static void update_core(hb_engine *e, uint32_t c) {
     e->core_spikes[c] = spikes;
 }
 
+/* A shared-kernel core (docs/image-format.md, version 2): the event on window position
+ * (ic, wy, wx) reaches the tile neurons (oc, y, x) with y S <= wy < y S + K (likewise x), through
+ * kernel entry (wy - y S, wx - x S); a pooling kernel only its own channel oc = ic. So at most
+ * ceil(K/S)^2 positions per channel are visited, never the whole tile. */
+static void deliver_kernel(const hb_core *core, int64_t *sum, uint32_t axon) {
+    const uint32_t K = core->kernel_size, S = core->stride, bits = core->weight_bits;
+    const uint32_t plane = core->window_rows * core->window_columns;
+    const uint32_t ic = axon / plane, wy = axon % plane / core->window_columns, wx = axon % core->window_columns;
+    /* first y: the smallest with y S + K > wy; last: the largest with y S <= wy, inside the tile */
+    const uint32_t y_first = wy >= K ? (wy - K) / S + 1u : 0u, x_first = wx >= K ? (wx - K) / S + 1u : 0u;
+    uint32_t y_end = wy / S + 1u, x_end = wx / S + 1u;
+    if (y_end > core->row_count) y_end = core->row_count;
+    if (x_end > core->column_count) x_end = core->column_count;
+    uint32_t oc = 0, oc_end = core->channel_count;
+    if (core->kind == HB_LAYER_POOLING) { oc = ic; oc_end = ic + 1u; }
+    for (; oc < oc_end; oc++) {
+        const uint64_t kernel = hb_kernel_index(core, oc, ic, 0, 0);
+        int64_t *map = sum + (uint64_t)oc * core->row_count * core->column_count;
+        for (uint32_t y = y_first; y < y_end; y++) {
+            const uint64_t row = kernel + (uint64_t)(wy - y * S) * K;
+            int64_t *out = map + (uint64_t)y * core->column_count;
+            for (uint32_t x = x_first; x < x_end; x++) out[x] += hb_packed_weight(core->weights, row + (wx - x * S), bits);
+        }
+    }
+}
+
 /* Adds the row of `axon` of core `c` to its neurons' sums for the next step. */
 static void deliver(hb_engine *e, uint32_t c, uint32_t axon) {
     const hb_core *core = &e->image->cores[c];
     int64_t *sum = e->row_sum + core->state_offset;
     e->core_events[c]++;
-    if (core->weight_bits == 8) {
+    if (core->form == HB_FORM_SHARED) {
+        deliver_kernel(core, sum, axon);
+    } else if (core->weight_bits == 8) {
         const int8_t *row = (const int8_t *)core->weights + (uint64_t)axon * core->neuron_count;
         for (uint32_t k = 0; k < core->neuron_count; k++) sum[k] += row[k];
     } else {

@@ -9,7 +9,7 @@
 #define HB_MAX_LAYERS 16u
 #endif
 #ifndef HB_MAX_CORES
-#define HB_MAX_CORES 64u
+#define HB_MAX_CORES 128u
 #endif
 #ifndef HB_MAX_NEURONS /* all cores together */
 #define HB_MAX_NEURONS 65536u

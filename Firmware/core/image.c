@@ -69,6 +69,7 @@ static int positive_finite_bits(uint32_t bits) { return bits != 0 && bits < 0x7F
 static int64_t state_max(uint32_t bits) { return ((int64_t)1 << (bits - 1)) - 1; }
 
 typedef struct frame {
+    uint32_t version;
     const uint8_t *payload[8];
     uint32_t length[8];
 } frame;
@@ -76,7 +77,8 @@ typedef struct frame {
 static hb_status parse_framing(const uint8_t *bytes, size_t length, frame *f, int *section) {
     if (length < HB_IMAGE_MIN_BYTES) return HB_IMG_TRUNCATED;
     if (!hb_same(bytes, "HM2BPIMG", 8)) return HB_IMG_BAD_MAGIC;
-    if (hb_get32(bytes + 8) != 1u) return HB_IMG_UNSUPPORTED_VERSION;
+    f->version = hb_get32(bytes + 8);
+    if (f->version != 1u && f->version != 2u) return HB_IMG_UNSUPPORTED_VERSION;
     if (hb_get32(bytes + 12) != 8u) return HB_IMG_BAD_SECTION_COUNT;
     reader body = {bytes + 16, (uint32_t)(length - 16u - 32u), 1};
     for (int s = 0; s < 8; s++) {
@@ -102,7 +104,41 @@ static hb_status parse_framing(const uint8_t *bytes, size_t length, frame *f, in
     return HB_OK;
 }
 
-static hb_status parse_layer(reader *r, hb_layer *layer) {
+/* The geometry rules of version 2: sizes 1 ... 65535 (u16 and non-zero), K and S 1 ... 64, the
+ * maps' products equal to the layer's counts; convolution valid with S = 1, pooling S = K over
+ * whole windows with the channels kept; no lateral inhibition. */
+static int valid_geometry(const hb_layer *layer) {
+    const uint32_t K = layer->kernel_size, S = layer->stride;
+    if (!layer->in_channels || !layer->in_height || !layer->in_width || !layer->out_channels || !layer->out_height ||
+        !layer->out_width) return 0;
+    if (K < 1 || K > 64 || S < 1 || S > 64 || layer->lateral) return 0;
+    if ((uint64_t)layer->in_channels * layer->in_height * layer->in_width != layer->input_count) return 0;
+    if ((uint64_t)layer->out_channels * layer->out_height * layer->out_width != layer->neuron_count) return 0;
+    if (layer->kind == HB_LAYER_CONVOLUTION) {
+        return S == 1 && (uint32_t)layer->out_height + K - 1u == layer->in_height &&
+               (uint32_t)layer->out_width + K - 1u == layer->in_width;
+    }
+    return S == K && layer->out_channels == layer->in_channels && (uint32_t)layer->out_height * K == layer->in_height &&
+           (uint32_t)layer->out_width * K == layer->in_width;
+}
+
+static hb_status parse_layer(reader *r, hb_layer *layer, uint32_t version) {
+    memset(layer, 0, sizeof *layer);
+    if (version >= 2u) {
+        layer->kind = (uint8_t)u8(r);
+        if (!r->ok) return HB_IMG_BAD_NEUR;
+        if (layer->kind > HB_LAYER_POOLING) return HB_IMG_BAD_LAYER_GEOMETRY;
+        if (layer->kind != HB_LAYER_DENSE) {
+            layer->in_channels = (uint16_t)u16(r);
+            layer->in_height = (uint16_t)u16(r);
+            layer->in_width = (uint16_t)u16(r);
+            layer->out_channels = (uint16_t)u16(r);
+            layer->out_height = (uint16_t)u16(r);
+            layer->out_width = (uint16_t)u16(r);
+            layer->kernel_size = (uint8_t)u8(r);
+            layer->stride = (uint8_t)u8(r);
+        }
+    }
     layer->input_count = u32(r);
     layer->neuron_count = u32(r);
     layer->state_bits = (uint8_t)u8(r);
@@ -143,10 +179,36 @@ static hb_status parse_layer(reader *r, hb_layer *layer) {
         if (l < range_min || l > range_max || (lateral == 0 && l != 0)) return HB_IMG_BAD_NEUR;
         if (!positive_finite_bits(step)) return HB_IMG_BAD_NEUR;
     }
+    if (layer->kind != HB_LAYER_DENSE && !valid_geometry(layer)) return HB_IMG_BAD_LAYER_GEOMETRY;
     return HB_OK;
 }
 
+/* A spatial core's tile, form and window (version 2 SYNS); returns the number of weights its
+ * synapse memory holds, or 0 when the record breaks a rule. */
+static uint64_t check_tile(hb_core *core, const hb_layer *layer) {
+    const uint32_t K = layer->kernel_size, S = layer->stride;
+    core->kind = layer->kind;
+    core->kernel_size = layer->kernel_size;
+    core->stride = layer->stride;
+    core->in_channels = layer->in_channels;
+    if (core->form > HB_FORM_SHARED) return 0;
+    if (!core->channel_count || !core->row_count || !core->column_count) return 0;
+    if ((uint32_t)core->channel0 + core->channel_count > layer->out_channels ||
+        (uint32_t)core->row0 + core->row_count > layer->out_height ||
+        (uint32_t)core->column0 + core->column_count > layer->out_width) return 0;
+    if ((uint64_t)core->channel_count * core->row_count * core->column_count != core->neuron_count) return 0;
+    core->window_rows = (core->row_count - 1u) * S + K;
+    core->window_columns = (core->column_count - 1u) * S + K;
+    const uint64_t window_channels = layer->kind == HB_LAYER_CONVOLUTION ? layer->in_channels : core->channel_count;
+    if (window_channels * core->window_rows * core->window_columns != core->axon_count) return 0;
+    if (core->form == HB_FORM_EXPANDED) return (uint64_t)core->axon_count * core->neuron_count;
+    const uint64_t kernels = layer->kind == HB_LAYER_CONVOLUTION ? (uint64_t)core->channel_count * layer->in_channels
+                                                                  : core->channel_count;
+    return kernels * K * K;
+}
+
 static hb_status parse_core(reader *r, hb_image *image, hb_core *core) {
+    memset(core, 0, sizeof *core);
     core->layer = u32(r);
     core->first_neuron = u32(r);
     core->neuron_count = u32(r);
@@ -156,8 +218,23 @@ static hb_status parse_core(reader *r, hb_image *image, hb_core *core) {
     const hb_layer *layer = &image->layers[core->layer];
     if (core->neuron_count < 1 || core->first_neuron > layer->neuron_count ||
         core->neuron_count > layer->neuron_count - core->first_neuron) return HB_IMG_BAD_SYNS;
-    if (core->axon_count != layer->input_count || core->weight_bits != layer->weight_bits) return HB_IMG_BAD_SYNS;
-    uint64_t packed = ((uint64_t)core->axon_count * core->neuron_count * core->weight_bits + 7u) / 8u;
+    if (core->weight_bits != layer->weight_bits) return HB_IMG_BAD_SYNS;
+    uint64_t weights = (uint64_t)core->axon_count * core->neuron_count;
+    if (layer->kind == HB_LAYER_DENSE) {
+        if (core->axon_count != layer->input_count) return HB_IMG_BAD_SYNS;
+    } else {
+        core->channel0 = (uint16_t)u16(r);
+        core->channel_count = (uint16_t)u16(r);
+        core->row0 = (uint16_t)u16(r);
+        core->row_count = (uint16_t)u16(r);
+        core->column0 = (uint16_t)u16(r);
+        core->column_count = (uint16_t)u16(r);
+        core->form = (uint8_t)u8(r);
+        if (!r->ok) return HB_IMG_BAD_SYNS;
+        weights = check_tile(core, layer);
+        if (weights == 0) return HB_IMG_BAD_CORE_TILE;
+    }
+    uint64_t packed = (weights * core->weight_bits + 7u) / 8u;
     if (packed > r->left) return HB_IMG_BAD_SYNS;
     core->weights = take(r, (uint32_t)packed);
     return HB_OK;
@@ -192,6 +269,30 @@ static hb_status check_targets(const hb_image *image, const hb_table *table, hb_
     return HB_OK;
 }
 
+static int tiles_overlap(const hb_core *a, const hb_core *b) {
+    return a->channel0 < b->channel0 + b->channel_count && b->channel0 < a->channel0 + a->channel_count &&
+           a->row0 < b->row0 + b->row_count && b->row0 < a->row0 + a->row_count &&
+           a->column0 < b->column0 + b->column_count && b->column0 < a->column0 + a->column_count;
+}
+
+/* The cores of spatial layer l, in core order, hold consecutive neuron ranges from 0 to the
+ * layer's width, and their tiles do not overlap. Every tile lies inside the output map and holds
+ * neuronCount neurons (parse_core), and the map has the layer's width of neurons (NEUR), so the
+ * tiles then cover the map exactly once. */
+static int tiles_cover_map(const hb_image *image, uint32_t l) {
+    uint64_t next = 0;
+    for (uint32_t c = 0; c < image->core_count; c++) {
+        const hb_core *core = &image->cores[c];
+        if (core->layer != l) continue;
+        if (core->first_neuron != next) return 0;
+        next += core->neuron_count;
+        for (uint32_t other = 0; other < c; other++) {
+            if (image->cores[other].layer == l && tiles_overlap(core, &image->cores[other])) return 0;
+        }
+    }
+    return next == image->layers[l].neuron_count;
+}
+
 static hb_status check_cross_sections(hb_image *image) {
     if (image->layers[0].input_count != image->input_count) return HB_IMG_LAYER_CHAIN;
     for (uint32_t l = 1; l < image->layer_count; l++) {
@@ -201,8 +302,12 @@ static hb_status check_cross_sections(hb_image *image) {
 
     /* Tiling: walk each layer from neuron 0, each time finding the core that starts where the
      * last one ended; exactly once means every core of the layer is used and the walk ends at
-     * the layer's width. */
+     * the layer's width. A spatial layer's neurons are its tiles in core order. */
     for (uint32_t l = 0; l < image->layer_count; l++) {
+        if (image->layers[l].kind != HB_LAYER_DENSE) {
+            if (!tiles_cover_map(image, l)) return HB_IMG_CORE_TILING;
+            continue;
+        }
         uint32_t cores_in_layer = 0, used = 0;
         uint64_t next = 0;
         for (uint32_t c = 0; c < image->core_count; c++) cores_in_layer += image->cores[c].layer == l;
@@ -303,6 +408,7 @@ static hb_status parse(hb_image *image, const uint8_t *bytes, size_t length, con
     if (s != HB_OK) return s;
     image->bytes = bytes;
     image->length = (uint32_t)length;
+    image->version = f.version;
     image->digest = bytes + length - 32u;
 
     *section = SEC_HEAD;
@@ -333,7 +439,7 @@ static hb_status parse(hb_image *image, const uint8_t *bytes, size_t length, con
     *section = SEC_NEUR;
     r = (reader){f.payload[SEC_NEUR], f.length[SEC_NEUR], 1};
     for (uint32_t l = 0; l < image->layer_count; l++) {
-        s = parse_layer(&r, &image->layers[l]);
+        s = parse_layer(&r, &image->layers[l], image->version);
         if (s != HB_OK) return s;
     }
     if (r.left != 0) return HB_IMG_SECTION_NOT_CONSUMED;
@@ -408,12 +514,16 @@ int hb_image_expected_length(const uint8_t *bytes, size_t available, uint64_t *t
 }
 
 int32_t hb_core_weight(const hb_core *core, uint32_t axon, uint32_t neuron) {
-    uint64_t index = (uint64_t)axon * core->neuron_count + neuron;
-    uint32_t bits = core->weight_bits;
-    if (bits == 8) return (int8_t)core->weights[index];
-    uint64_t bit = index * bits;
-    uint32_t field = 0;
-    for (uint32_t b = 0; b < bits; b++, bit++) field |= (uint32_t)(core->weights[bit >> 3] >> (bit & 7u) & 1u) << b;
-    uint32_t sign = 1u << (bits - 1u);
-    return (int32_t)(field ^ sign) - (int32_t)sign;
+    if (core->form == HB_FORM_EXPANDED) {
+        return hb_packed_weight(core->weights, (uint64_t)axon * core->neuron_count + neuron, core->weight_bits);
+    }
+    /* axon a = (ic' * rows + wy) * columns + wx of the window, neuron k = (oc' * rowCount + y) *
+     * columnCount + x of the tile, both relative; window row wy meets output row y at ky = wy - y S. */
+    const uint32_t plane = core->window_rows * core->window_columns, tile = (uint32_t)core->row_count * core->column_count;
+    const uint32_t ic = axon / plane, wy = axon % plane / core->window_columns, wx = axon % core->window_columns;
+    const uint32_t oc = neuron / tile, y = neuron % tile / core->column_count, x = neuron % core->column_count;
+    const uint32_t S = core->stride, K = core->kernel_size;
+    if (wy < y * S || wx < x * S || wy - y * S >= K || wx - x * S >= K) return 0;
+    if (core->kind == HB_LAYER_POOLING && ic != oc) return 0;
+    return hb_packed_weight(core->weights, hb_kernel_index(core, oc, ic, wy - y * S, wx - x * S), core->weight_bits);
 }

@@ -16,8 +16,16 @@
 #define HB_IMAGE_MIN_BYTES 48u /* magic + version + section count + digest */
 
 enum hb_decay_kind { HB_DECAY_SHIFT = 0, HB_DECAY_MULTIPLIER = 1 };
+/* Version 2 (docs/image-format.md, "Version 2: convolution and pooling layers"); a version-1
+ * image has dense layers and expanded cores only. */
+enum hb_layer_kind { HB_LAYER_DENSE = 0, HB_LAYER_CONVOLUTION = 1, HB_LAYER_POOLING = 2 };
+enum hb_synapse_form { HB_FORM_EXPANDED = 0, HB_FORM_SHARED = 1 };
 
 typedef struct hb_layer {
+    uint8_t kind;                         /* enum hb_layer_kind */
+    /* A spatial layer's geometry (0 for a dense layer): channel-major maps, kernel K, stride S. */
+    uint16_t in_channels, in_height, in_width, out_channels, out_height, out_width;
+    uint8_t kernel_size, stride;
     uint32_t input_count, neuron_count;
     uint8_t state_bits, threshold_bits, weight_bits, weight_shift;
     uint8_t current_kind, membrane_kind;  /* enum hb_decay_kind */
@@ -30,8 +38,17 @@ typedef struct hb_layer {
 typedef struct hb_core {
     uint32_t layer, first_neuron, neuron_count, axon_count;
     uint8_t weight_bits;
-    const uint8_t *weights;               /* packed q[a * neuron_count + k], LSB first */
+    uint8_t form;                         /* enum hb_synapse_form; HB_FORM_EXPANDED for a dense core */
+    const uint8_t *weights;               /* packed, LSB first: expanded q[a * neuron_count + k]; shared: the
+                                             tile channels' kernels (docs/image-format.md, version 2 SYNS) */
     uint32_t state_offset;                /* index of the core's neuron 0 among all cores' neurons */
+    /* A spatial core (its layer's kind is not dense): the output tile, and what the engine needs
+     * of the layer to expand a shared kernel without the image at hand. */
+    uint8_t kind, kernel_size, stride;    /* the layer's kind, K and S */
+    uint16_t in_channels;                 /* the layer's input channels (a convolution kernel's depth) */
+    uint16_t channel0, channel_count, row0, row_count, column0, column_count;
+    uint32_t window_rows, window_columns; /* the input window; its channels: in_channels (convolution)
+                                             or channel_count (pooling), axon_count in all */
 } hb_core;
 
 typedef struct hb_table {
@@ -44,6 +61,7 @@ typedef struct hb_table {
 typedef struct hb_image {
     const uint8_t *bytes;
     uint32_t length;
+    uint32_t version;                     /* image format version, 1 or 2 */
     uint32_t input_count, output_count, time_steps, layer_count, core_count;
     const uint8_t *target_name;
     uint32_t target_name_length;
@@ -71,7 +89,27 @@ hb_status hb_image_parse(hb_image *image, const uint8_t *bytes, size_t length, c
  * are needed to know. Used to tell a truncated download from a damaged one. */
 int hb_image_expected_length(const uint8_t *bytes, size_t available, uint64_t *total);
 
-/* Weight q[axon * neuron_count + neuron] of a core (sign-extended from its W bits). */
+/* Weight `index` of a packed bitstream of `bits`-bit two's-complement weights, LSB first. */
+static inline int32_t hb_packed_weight(const uint8_t *weights, uint64_t index, uint32_t bits) {
+    if (bits == 8) return (int8_t)weights[index];
+    uint64_t bit = index * bits;
+    uint32_t field = 0;
+    for (uint32_t b = 0; b < bits; b++, bit++) field |= (uint32_t)(weights[bit >> 3] >> (bit & 7u) & 1u) << b;
+    uint32_t sign = 1u << (bits - 1u);
+    return (int32_t)(field ^ sign) - (int32_t)sign;
+}
+
+/* Index in a shared-kernel core's weights of the kernel entry (ky, kx) of tile channel `channel`
+ * (relative to channel0) and window channel `input_channel` (convolution; pooling kernels are
+ * depthwise and ignore it). */
+static inline uint64_t hb_kernel_index(const hb_core *core, uint32_t channel, uint32_t input_channel, uint32_t ky, uint32_t kx) {
+    const uint64_t kernel = core->kind == HB_LAYER_CONVOLUTION ? (uint64_t)channel * core->in_channels + input_channel : channel;
+    return (kernel * core->kernel_size + ky) * core->kernel_size + kx;
+}
+
+/* The effective weight from `axon` to local `neuron` of a core (sign-extended from its W bits):
+ * q[axon * neuron_count + neuron] of an expanded core, the kernel entry the axon's window position
+ * meets (or 0) of a shared-kernel core. */
 int32_t hb_core_weight(const hb_core *core, uint32_t axon, uint32_t neuron);
 
 /* The section names in file order ("HEAD", ... "META"). */

@@ -43,6 +43,8 @@ const char *hb_status_text(hb_status status) {
     case HB_IMG_WRONG_PROTOCOL: return "image: built for another protocol version";
     case HB_IMG_TOO_LARGE: return "image: larger than the board's maxImageBytes";
     case HB_IMG_EXCEEDS_BOARD: return "image: exceeds the board's engine memory";
+    case HB_IMG_BAD_LAYER_GEOMETRY: return "image: bad convolution or pooling layer geometry";
+    case HB_IMG_BAD_CORE_TILE: return "image: bad spatial core tile, form or window";
     case HB_STORE_NO_SESSION: return "store: no download in progress";
     case HB_STORE_INCOMPLETE: return "store: image incomplete";
     case HB_STORE_ERASE_FAILED: return "store: flash erase failed";

@@ -44,7 +44,8 @@ typedef enum hb_status {
     HB_IMG_SECTION_NOT_CONSUMED = 0x0311, /* a payload has bytes its fields do not use */
     HB_IMG_TRAILING_BYTES = 0x0312,       /* bytes after the digest */
     HB_IMG_LAYER_CHAIN = 0x0313,          /* layer input/output counts do not chain */
-    HB_IMG_CORE_TILING = 0x0314,          /* cores do not tile a layer exactly once */
+    HB_IMG_CORE_TILING = 0x0314,          /* cores do not tile a layer exactly once (a spatial layer: its tiles do not
+                                             tile the output map exactly once, or their neurons are not in core order) */
     HB_IMG_ROUTE_TARGET = 0x0315,         /* a route names a missing core or lands past its axons */
     HB_IMG_OUTPUT_COVER = 0x0316,         /* output map does not cover every output exactly once */
     HB_IMG_WRONG_TARGET = 0x0320,         /* TRGT name or kind is not this board's */
@@ -52,6 +53,10 @@ typedef enum hb_status {
     HB_IMG_WRONG_PROTOCOL = 0x0322,       /* TRGT protocolVersion is not this board's */
     HB_IMG_TOO_LARGE = 0x0323,            /* more bytes than the board's maxImageBytes */
     HB_IMG_EXCEEDS_BOARD = 0x0324,        /* more cores, layers or neurons than the engine holds, or a drive that could reach 2^62 */
+    HB_IMG_BAD_LAYER_GEOMETRY = 0x0325,   /* version 2 NEUR: a layer kind outside 0 ... 2, a convolution or pooling geometry
+                                             that breaks its rules, or lateral inhibition on a spatial layer */
+    HB_IMG_BAD_CORE_TILE = 0x0326,        /* version 2 SYNS: a spatial core's form outside 0/1, a tile outside its layer's
+                                             output map or not neuronCount neurons, or an axonCount other than its window's */
 
     /* Image store (two slots over flash). */
     HB_STORE_NO_SESSION = 0x0401,         /* write or commit without begin */

@@ -510,7 +510,7 @@ static void read_knobs(void) {
 }
 
 static void usage(void) {
-    fputs("usage: virtual-board [--target hm2bp-nano|hm2bp-micro] [--targets-dir DIR] [--serial S[,S2,...]]\n"
+    fputs("usage: virtual-board [--target hm2bp-nano|hm2bp-micro|hm2bp-large] [--targets-dir DIR] [--serial S[,S2,...]]\n"
           "                     [--boards N] [--state DIR] -- COMMAND [ARGS...]\n"
           "Runs COMMAND with N virtual hm2bp boards attached under umockdev (libusb sees them).\n"
           "--state DIR (or HM2BP_VB_STATE_DIR): each board's flash is kept in DIR/<target>.<serial>.flash\n"

@@ -10,7 +10,7 @@
 #include "engine.h"
 #include "image.h"
 
-static uint8_t image_bytes[8u << 20], spikes[64][1u << 20], bitmaps[1u << 24];
+static uint8_t image_bytes[32u << 20], spikes[64][1u << 20], bitmaps[1u << 24];
 static long spike_lengths[64];
 static hb_image image;
 static hb_engine engine;

@@ -1,6 +1,6 @@
 /* Writes the fuzz harnesses' seed corpora (run once; the files are committed in tests/corpus/):
- * images from the image builder, and protocol scripts for a DFU download, INFO, a traced run
- * and a bad-magic stall with its clear. `seed-corpus DIR` */
+ * images from the image builder (versions 1 and 2), and protocol scripts for a DFU download,
+ * INFO, a traced run and a bad-magic stall with its clear. `seed-corpus DIR` */
 #include <stdio.h>
 #include <string.h>
 
@@ -45,8 +45,8 @@ int main(int argc, char **argv) {
     char images[512], scripts[512];
     snprintf(images, sizeof images, "%s/image", argv[1]);
     snprintf(scripts, sizeof scripts, "%s/protocol", argv[1]);
-    uint8_t bytes[4096], s[16384];
-    tb_image im;
+    static uint8_t bytes[8192], s[16384];
+    static tb_image im;
     tb_worked_example(&im, 10);
     size_t n = tb_encode(&im, bytes, sizeof bytes);
     save(images, "worked-example.img", bytes, n);
@@ -57,6 +57,13 @@ int main(int argc, char **argv) {
     im.input_map.budget = 2;
     n = tb_encode(&im, bytes, sizeof bytes);
     save(images, "three-bit-budget.img", bytes, n);
+    /* version 2: convolution and pooling cores, shared kernels and expanded synapses */
+    tb_conv_pool(&im, 1);
+    n = tb_encode(&im, bytes, sizeof bytes);
+    save(images, "conv-pool-shared.img", bytes, n);
+    tb_conv_pool(&im, 0);
+    n = tb_encode(&im, bytes, sizeof bytes);
+    save(images, "conv-pool-expanded.img", bytes, n);
 
     /* DFU: download the worked example (T = 40) in 64-byte blocks, GETSTATUS after each, end, upload */
     tb_worked_example(&im, 40);

@@ -7,7 +7,7 @@
 
 static hb_image image;
 static hb_engine engine;
-static uint8_t bytes[4096];
+static uint8_t bytes[8192];
 
 static int load(const tb_image *im) {
     size_t n = tb_encode(im, bytes, sizeof bytes);
@@ -177,7 +177,102 @@ static void saturation_counts_each_clamp(void) {
     CHECK_EQ(engine.saturations[0], 4);
 }
 
+/* Version 2: the conv/pool network with shared kernels (expanded per event) and with the same
+ * synapses written out run spike for spike alike, and every core spikes on the way. */
+static hb_image expanded_image;
+static hb_engine expanded_engine;
+static uint8_t expanded_bytes[8192];
+
+static int load_both(tb_image *shared, tb_image *expanded) {
+    size_t n = tb_encode(expanded, expanded_bytes, sizeof expanded_bytes);
+    return load(shared) && n > 0 && hb_image_parse(&expanded_image, expanded_bytes, n, NULL, NULL) == HB_OK &&
+           hb_engine_load(&expanded_engine, &expanded_image) == HB_OK;
+}
+
+static void shared_and_expanded_kernels_agree(void) {
+    static tb_image shared, expanded;
+    tb_conv_pool(&shared, 1);
+    tb_conv_pool(&expanded, 0);
+    CHECK(load_both(&shared, &expanded));
+    srand(5);
+    uint32_t spikes[4] = {0, 0, 0, 0}, differing = 0;
+    for (uint32_t t = 0; t < shared.time_steps; t++) {
+        uint32_t inputs[50], n = 0;
+        for (uint32_t i = 0; i < 50; i++) {
+            if (rand() % 3 == 0) inputs[n++] = i;
+        }
+        CHECK_EQ(hb_engine_step(&engine, inputs, n), HB_OK);
+        CHECK_EQ(hb_engine_step(&expanded_engine, inputs, n), HB_OK);
+        differing += memcmp(engine.fired, expanded_engine.fired, 40) != 0;
+        differing += memcmp(engine.current, expanded_engine.current, 40 * sizeof(int32_t)) != 0;
+        differing += memcmp(engine.membrane, expanded_engine.membrane, 40 * sizeof(int32_t)) != 0;
+        for (uint32_t c = 0; c < 4; c++) spikes[c] += engine.core_spikes[c];
+    }
+    CHECK_EQ(differing, 0);
+    CHECK(memcmp(engine.output_counts, expanded_engine.output_counts, 8 * sizeof(uint32_t)) == 0);
+    CHECK_EQ(engine.saturations[0], expanded_engine.saturations[0]);
+    CHECK_EQ(engine.saturations[1], expanded_engine.saturations[1]);
+    for (uint32_t c = 0; c < 4; c++) {
+        if (spikes[c] == 0) printf("    core %u never spiked\n", (unsigned)c);
+        CHECK(spikes[c] > 0);
+    }
+}
+
+/* One event on a convolution tile, by hand: input (channel 1, row 2, column 3) = index
+ * (1 * 5 + 2) * 5 + 3 = 38 lies in the windows of both conv cores (rows 0-2 and 2-4). Core 0
+ * (tile rows 0-1): only output row 1 reaches window row 2 (ky = 1), columns 2 and 3 (kx = 1, 0);
+ * core 1 (tile rows 2-3): output row 2 (ky = 0). Kernel [oc][ic = 1][ky][kx]: oc 0 {5, -6, 7, -8},
+ * oc 1 {2, -4, 6, -7}. Local neuron k = (oc * 2 + y - row0) * 4 + x. */
+static void conv_tile_drive_by_hand(void) {
+    static const int64_t core0[16] = {[6] = -8, [7] = 7, [14] = -7, [15] = 6};
+    static const int64_t core1[16] = {[2] = -6, [3] = 5, [10] = -4, [11] = 2};
+    for (uint8_t form = 0; form < 2; form++) {
+        static tb_image im;
+        tb_conv_pool(&im, form);
+        CHECK(load(&im));
+        uint32_t input = 38;
+        CHECK_EQ(hb_engine_step(&engine, &input, 1), HB_OK);
+        for (uint32_t k = 0; k < 16; k++) {
+            CHECK_EQ(engine.row_sum[k], core0[k]);
+            CHECK_EQ(engine.row_sum[16 + k], core1[k]);
+        }
+        CHECK_EQ(hb_engine_step(&engine, NULL, 0), HB_OK);
+        CHECK_EQ(engine.current[6], -8 * 4); /* the drive is the sum times 2^F, F = 2 */
+        CHECK_EQ(engine.current[16 + 11], 2 * 4);
+    }
+}
+
+/* Events on a pooling tile, by hand: the pooling layer alone (2x4x4 inputs, K = S = 2), cores
+ * of output row 0 and row 1, each with both channels. Input (1, 3, 2) = (1 * 4 + 3) * 4 + 2 = 30
+ * reaches core 1's neuron (1, 1, 1) only (k = 1 * 2 + 1 = 3), kernel [1][ky 1][kx 0] = 7; input
+ * (0, 0, 1) = 1 reaches core 0's neuron (0, 0, 0), kernel [0][0][1] = 2. Depthwise: channel 0's
+ * neurons of core 1 and channel 1's of core 0 get nothing. */
+static void pool_tile_drive_by_hand(void) {
+    static const int64_t expected[8] = {2, 0, 0, 0, 0, 0, 0, 7};
+    for (uint8_t form = 0; form < 2; form++) {
+        static tb_image im;
+        tb_conv_pool(&im, form);
+        im.layers = 1;
+        im.layer[0] = im.layer[1];
+        im.inputs = 32;
+        im.cores = 2;
+        im.core[0] = im.core[2];
+        im.core[1] = im.core[3];
+        im.core[0].layer = im.core[1].layer = 0;
+        tb_route_spatial(&im);
+        im.output[0][0] = 0;
+        im.output[1][0] = 1;
+        CHECK(load(&im));
+        uint32_t inputs[2] = {1, 30};
+        CHECK_EQ(hb_engine_step(&engine, inputs, 2), HB_OK);
+        for (uint32_t k = 0; k < 8; k++) CHECK_EQ(engine.row_sum[k], expected[k]);
+    }
+}
+
 const hb_test engine_tests[] = {
+    {"engine: version 2, shared kernels and expanded synapses spike alike", shared_and_expanded_kernels_agree},
+    {"engine: version 2, one event on a convolution tile by hand", conv_tile_drive_by_hand},
+    {"engine: version 2, events on a pooling tile by hand", pool_tile_drive_by_hand},
     {"engine: docs/fixed-point.md worked example, row by row", worked_example},
     {"engine: rshift and rmul rounding", decay_rounding},
     {"engine: spike budgets count unmatched sources, input map budget", spike_budgets},

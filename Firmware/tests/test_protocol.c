@@ -293,6 +293,31 @@ static void run_matches_the_engine(void) {
     CHECK_EQ(hb_get32(payload + 16), 1);                  /* runs completed */
 }
 
+/* A version-2 image (convolution and pooling, shared kernels) is flashed and becomes active; one
+ * whose pooling geometry breaks the rules is refused (errFILE, STATUS.lastError 0x0325) and the
+ * first stays active. */
+static void version_2_images(void) {
+    power_up();
+    static tb_image im;
+    static uint8_t bytes[4096];
+    uint8_t state, payload[256];
+    tb_conv_pool(&im, 1);
+    size_t n = tb_encode(&im, bytes, sizeof bytes);
+    CHECK_EQ(dfu_download(bytes, n, 64, &state), HB_DFU_OK);
+    CHECK_EQ(request(HB_CMD_INFO, NULL, 0, payload, NULL), HB_OK);
+    CHECK_EQ(hb_get32(payload + 120), n);
+    CHECK_EQ(hb_get32(payload + 168), 4);                 /* cores */
+    CHECK_EQ(hb_store_active_image(&store)->cores[0].form, HB_FORM_SHARED);
+    im.layer[1].stride = 1;
+    size_t bad = tb_encode(&im, bytes, sizeof bytes);
+    CHECK_EQ(dfu_download(bytes, bad, 64, &state), HB_DFU_ERR_FILE);
+    control(0x21, HB_DFU_CLRSTATUS, 0, HB_INTERFACE_DFU, 0, NULL, NULL, NULL);
+    CHECK_EQ(request(HB_CMD_STATUS, NULL, 0, payload, NULL), HB_OK);
+    CHECK_EQ(hb_get16(payload + 4), HB_IMG_BAD_LAYER_GEOMETRY);
+    CHECK_EQ(request(HB_CMD_INFO, NULL, 0, payload, NULL), HB_OK);
+    CHECK_EQ(hb_get32(payload + 120), n);
+}
+
 static void frame_errors_stalls_and_retries(void) {
     power_up();
     uint8_t state, out[HB_MAX_FRAME], in[HB_HOST_READ_BUFFER], payload[256];
@@ -364,6 +389,7 @@ static void frame_errors_stalls_and_retries(void) {
 
 const hb_test protocol_tests[] = {
     {"protocol: descriptors from the profile, GET_VERSION, no DETACH", descriptors_from_the_profile},
+    {"protocol: a version-2 image flashes, a bad geometry is refused with its code", version_2_images},
     {"protocol: DFU download, upload identical, INFO", dfu_download_upload_and_info},
     {"protocol: DFU refusals map to DFU status codes, image kept", dfu_refusals},
     {"protocol: RUN over bulk frames equals the engine run", run_matches_the_engine},
