@@ -2,7 +2,7 @@
 # Runs a command with virtual hm2bp boards attached: the real, unmodified libusb in COMMAND talks
 # to the board firmware's own protocol code through umockdev (docs/loader.md, "The virtual board").
 #
-#   bash scripts/with-virtual-board.sh [--target hm2bp-nano|hm2bp-micro] [--serial S[,S2...]] [--boards N]
+#   bash scripts/with-virtual-board.sh [--target hm2bp-nano|hm2bp-micro|hm2bp-large] [--serial S[,S2...]] [--boards N]
 #                                      [--state DIR] -- COMMAND...
 #
 # A board's flash lives as long as the run, or, with --state DIR (or HM2BP_VB_STATE_DIR), in

@@ -20,6 +20,7 @@ public enum ResultCode {
         0x0314: "image: core tiling", 0x0315: "image: route target", 0x0316: "image: output cover",
         0x0320: "image: wrong target", 0x0321: "image: wrong USB id", 0x0322: "image: wrong protocol version",
         0x0323: "image: too large", 0x0324: "image: exceeds the board's engine",
+        0x0325: "image: bad layer geometry (convolution or pooling)", 0x0326: "image: bad core tile or window",
         0x0401: "store: no session", 0x0402: "store: incomplete image", 0x0403: "store: erase failed",
         0x0404: "store: program failed", 0x0405: "store: verify failed", 0x0406: "store: no image",
         0x0501: "DFU: bad block", 0x0502: "DFU: request not allowed in this state",
