@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The loader's tests through the real libusb against virtual boards (umockdev) that run the
 # firmware's own protocol code: the happy paths (list, flash, read back, run, verify on device,
-# two boards by serial, the micro board, the stock dfu-util) and one scenario per failure of
+# two boards by serial, the micro board, the spiking CNN on the large board, the stock dfu-util)
+# and one scenario per failure of
 # docs/loader.md, each checking the exit code, the message and that the board still runs its
 # previous image afterwards.
 #
@@ -151,6 +152,10 @@ if [ "${1:-}" = "--session" ]; then
     expect "flash the micro board" 0 "read back: identical" -- "$HM2BP" flash "$WORK/micro.img"
     expect "verify on the micro board" 0 "identical: every spike" -- "$HM2BP" verify "$MODEL" "$WORK/micro.img" --limit 10 --on-device
     ;;
+  large)
+    expect "flash the spiking CNN to the large board (image version 2)" 0 "read back: identical" -- "$HM2BP" flash "$WORK/cnn.large.img"
+    expect "verify the CNN on the large board (shared kernels)" 0 "identical: every spike" -- "$HM2BP" verify "$CNN_MODEL" "$WORK/cnn.large.img" --limit 5 --on-device
+    ;;
   esac
   exit "$failures"
 fi
@@ -172,9 +177,10 @@ source scripts/setup.sh
 swift build --product hm2bp >/dev/null
 HM2BP="$(swift build --show-bin-path)/hm2bp"
 MODEL="$root/Models/mnist-784-800-10/model.hm2bp"
+CNN_MODEL="$root/Models/mnist-cnn-28x28-15C5-P2-40C5-P2-300-10/model.hm2bp"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-export HM2BP MODEL WORK HM2BP_VB_SCENARIO="$WORK/scenario"
+export HM2BP MODEL CNN_MODEL WORK HM2BP_VB_SCENARIO="$WORK/scenario"
 : >"$HM2BP_VB_SCENARIO"
 
 echo "loader tests: compiling the committed model for the boards"
@@ -182,6 +188,7 @@ echo "loader tests: compiling the committed model for the boards"
 "$HM2BP" compile "$MODEL" --target hm2bp-nano --weight-bits 6 -o "$WORK/b.nano.img" >/dev/null
 "$HM2BP" compile "$MODEL" --target hm2bp-micro -o "$WORK/micro.img" >/dev/null
 "$HM2BP" compile "$MODEL" --target emulator -o "$WORK/emulator.img" >/dev/null
+"$HM2BP" compile "$CNN_MODEL" --target hm2bp-large --calibration-samples 4 -o "$WORK/cnn.large.img" >/dev/null
 
 # A copy of the board profiles whose nano slot is smaller than the nano image.
 mkdir -p "$WORK/targets"
@@ -214,6 +221,7 @@ if [ "$violation_status" = 125 ] && grep -q "protocol violation: ioctl the board
   echo "ok   a protocol violation makes the runner exit 125"
 else echo "FAIL protocol violation: exit $violation_status"; cat "$WORK/violation.txt"; failed=$((failed + 1)); fi
 run_session micro $vb --target hm2bp-micro
+run_session large $vb --target hm2bp-large
 mkdir -p "$WORK/state"
 run_session kept-flash-1 $vb --state "$WORK/state"
 run_session kept-flash-2 $vb --state "$WORK/state"
