@@ -80,6 +80,20 @@ public struct PartitionPass: CompilerPass {
             && synapseWeights(geometry: geometry, tile: tile) <= target.core.synapseMemory.capacity(weightBits: weightBits)
     }
 
+    /// The numbers of near-equal pieces `size` can be cut into that give distinct piece lengths,
+    /// ascending (1, 2, ... and then ceil(size / length) for the remaining lengths).
+    static func distinctPartCounts(_ size: Int) -> [Int] {
+        var counts: [Int] = []
+        var length = size
+        while length >= 1 {
+            let count = (size + length - 1) / length
+            if counts.last != count { counts.append(count) }
+            // The next shorter length that changes the count.
+            length = count >= size ? 0 : min(length - 1, (size + count) / (count + 1))
+        }
+        return counts
+    }
+
     /// Splits `size` into `count` near-equal consecutive pieces: (start, length) each.
     static func pieces(_ size: Int, count: Int) -> [(start: Int, length: Int)] {
         let length = (size + count - 1) / count
@@ -90,23 +104,24 @@ public struct PartitionPass: CompilerPass {
     /// when even one neuron per core does not fit.
     func tileSlices(layer l: Int, geometry: SpatialGeometry, diagnostics: inout Diagnostics) -> [LayerSlice] {
         let map = geometry.output
+        let single = OutputTile(channel0: 0, channelCount: 1, row0: 0, rowCount: 1, column0: 0, columnCount: 1)
         var best: (cores: Int, axons: Int, counts: (Int, Int, Int))?
-        for channelParts in 1...map.channels {
-            let channelSize = (map.channels + channelParts - 1) / channelParts
-            guard (map.channels + channelSize - 1) / channelSize == channelParts else { continue }
-            for rowParts in 1...map.rows {
-                let rowSize = (map.rows + rowParts - 1) / rowParts
-                guard (map.rows + rowSize - 1) / rowSize == rowParts else { continue }
-                for columnParts in 1...map.columns {
-                    let columnSize = (map.columns + columnParts - 1) / columnParts
-                    guard (map.columns + columnSize - 1) / columnSize == columnParts else { continue }
-                    let cores = channelParts * rowParts * columnParts
-                    if let best, best.cores < cores { break }
-                    let largest = OutputTile(channel0: 0, channelCount: channelSize, row0: 0, rowCount: rowSize, column0: 0, columnCount: columnSize)
-                    guard fits(geometry: geometry, tile: largest) else { continue }
-                    let axons = cores * geometry.window(of: largest).size.count
-                    if best == nil || (cores, axons) < (best!.cores, best!.axons) { best = (cores, axons, (channelParts, rowParts, columnParts)) }
-                    break  // more column parts only add cores
+        // Only distinct piece counts matter (about 2 sqrt(n) per dimension); for each channel
+        // and row split the fewest column bands that fit is the only candidate.
+        if fits(geometry: geometry, tile: single) {
+            for channelParts in Self.distinctPartCounts(map.channels) {
+                for rowParts in Self.distinctPartCounts(map.rows) {
+                    for columnParts in Self.distinctPartCounts(map.columns) {
+                        let cores = channelParts * rowParts * columnParts
+                        if let best, best.cores < cores { break }
+                        let largest = OutputTile(channel0: 0, channelCount: (map.channels + channelParts - 1) / channelParts, row0: 0,
+                                                 rowCount: (map.rows + rowParts - 1) / rowParts, column0: 0,
+                                                 columnCount: (map.columns + columnParts - 1) / columnParts)
+                        guard fits(geometry: geometry, tile: largest) else { continue }
+                        let axons = cores * geometry.window(of: largest).size.count
+                        if best == nil || (cores, axons) < (best!.cores, best!.axons) { best = (cores, axons, (channelParts, rowParts, columnParts)) }
+                        break  // more column bands only add cores
+                    }
                 }
             }
         }
