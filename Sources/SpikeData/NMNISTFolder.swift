@@ -10,14 +10,27 @@ import SpikeModel
 /// files in a digit folder, every file a whole number of 5-byte events within the size limit,
 /// and the counts within the limits below. Every error names the path.
 public struct NMNISTFolder: Sendable {
-    /// Recordings per split. The official set has 60,000 training and 10,000 test recordings.
-    public static let maximumFilesPerSplit = 100_000
-    /// Bytes per recording: 209,715 events, about 50 times the 4,325 of the committed sample
-    /// (a recording covers three 105 ms saccades, a few thousand events).
-    public static let maximumFileBytes = 1 << 20
-    /// Events read per split; the converted rasters of one split are held in memory, at most
-    /// 4 bytes per event (2 GiB).
-    public static let maximumEventsPerSplit = 1 << 29
+    /// What a folder may hold (docs/data.md). Reading stops with an error beyond any of them.
+    public struct Limits: Sendable, Equatable {
+        /// Recordings per split.
+        public var filesPerSplit: Int
+        /// Bytes per recording.
+        public var fileBytes: Int
+        /// Events read per split (of the recordings used, after a limit).
+        public var eventsPerSplit: Int
+
+        public init(filesPerSplit: Int, fileBytes: Int, eventsPerSplit: Int) {
+            self.filesPerSplit = filesPerSplit
+            self.fileBytes = fileBytes
+            self.eventsPerSplit = eventsPerSplit
+        }
+
+        /// The official set has 60,000 training and 10,000 test recordings; 1 MiB is 209,715
+        /// events, about 50 times the 4,325 of the committed sample (a recording covers three
+        /// 105 ms saccades, a few thousand events); the converted rasters of a split are held in
+        /// memory, at most 4 bytes per event, so 2^29 events bound them to 2 GiB.
+        public static let standard = Limits(filesPerSplit: 100_000, fileBytes: 1 << 20, eventsPerSplit: 1 << 29)
+    }
     /// The folder names of the official archives (`Train.zip`, `Test.zip`).
     public static func folderName(_ split: Split) -> String { split == .train ? "Train" : "Test" }
 
@@ -29,8 +42,12 @@ public struct NMNISTFolder: Sendable {
     }
 
     public let root: String
+    public let limits: Limits
 
-    public init(root: String) { self.root = root }
+    public init(root: String, limits: Limits = .standard) {
+        self.root = root
+        self.limits = limits
+    }
 
     /// The recordings of a split in sample order. Files are listed per digit, sorted by name
     /// (byte order); sample k then takes the digits in turn (0, 1, ..., 9, 0, 1, ...), so the
@@ -61,8 +78,8 @@ public struct NMNISTFolder: Sendable {
             let names = try contents(of: folder).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
             guard !names.isEmpty else { throw NMNISTFolderError(path: folder, problem: "holds no recordings (.bin files)") }
             total += names.count
-            guard total <= Self.maximumFilesPerSplit else {
-                throw NMNISTFolderError(path: splitFolder, problem: "holds more than \(Self.maximumFilesPerSplit) recordings, the limit (docs/data.md)")
+            guard total <= limits.filesPerSplit else {
+                throw NMNISTFolderError(path: splitFolder, problem: "holds more than \(limits.filesPerSplit) recordings, the limit (docs/data.md)")
             }
             perDigit.append(try names.map { try entry(folder + "/" + $0, label: UInt8(digit)!) })
         }
@@ -80,16 +97,16 @@ public struct NMNISTFolder: Sendable {
         precondition(limit.map { $0 >= 0 } ?? true, "limit must not be negative")
         let chosen = Array(try entries(split).prefix(limit ?? Int.max))
         let events = chosen.reduce(0) { $0 + $1.bytes / 5 }
-        guard events <= Self.maximumEventsPerSplit else {
+        guard events <= limits.eventsPerSplit else {
             throw NMNISTFolderError(path: root + "/" + Self.folderName(split),
-                                    problem: "the recordings hold \(events) events, more than the limit of \(Self.maximumEventsPerSplit) per split (docs/data.md); use a smaller limit")
+                                    problem: "the recordings hold \(events) events, more than the limit of \(limits.eventsPerSplit) per split (docs/data.md); use fewer samples")
         }
         var results = [Result<SpikeRaster, NMNISTFolderError>?](repeating: nil, count: chosen.count)
         let blocks = Parallel.chunks(of: chosen.count, alignment: 1, maximum: max(1, chosen.count / 64))
         results.withUnsafeMutableBufferPointer { out in
             Parallel.forEach(blocks) { _, range in
                 for i in range {
-                    out[i] = Result { try Self.raster(chosen[i], timeSteps: timeSteps) }
+                    out[i] = Result { try raster(chosen[i], timeSteps: timeSteps) }
                         .mapError { ($0 as? NMNISTFolderError) ?? NMNISTFolderError(path: chosen[i].path, problem: "\($0)") }
                 }
             }
@@ -99,14 +116,14 @@ public struct NMNISTFolder: Sendable {
     }
 
     /// Reads one recording (checked again: the file may have changed since it was listed).
-    static func raster(_ entry: Entry, timeSteps: Int) throws -> SpikeRaster {
+    func raster(_ entry: Entry, timeSteps: Int) throws -> SpikeRaster {
         guard let handle = FileHandle(forReadingAtPath: entry.path) else {
             throw NMNISTFolderError(path: entry.path, problem: "cannot be read: \(String(cString: strerror(errno)))")
         }
         defer { try? handle.close() }
         let bytes: [UInt8]
         do {
-            bytes = Array(try handle.read(upToCount: maximumFileBytes + 1) ?? Data())
+            bytes = Array(try handle.read(upToCount: limits.fileBytes + 1) ?? Data())
         } catch {
             throw NMNISTFolderError(path: entry.path, problem: "cannot be read: \(error.localizedDescription)")
         }
@@ -126,13 +143,13 @@ public struct NMNISTFolder: Sendable {
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw NMNISTFolderError(path: path, problem: "is not a regular file; a digit folder holds only .bin event files")
         }
-        try Self.checkLength(Int(info.st_size), path: path)
+        try checkLength(Int(info.st_size), path: path)
         return Entry(path: path, label: label, bytes: Int(info.st_size))
     }
 
-    private static func checkLength(_ length: Int, path: String) throws {
-        guard length <= maximumFileBytes else {
-            throw NMNISTFolderError(path: path, problem: "is larger than \(maximumFileBytes) bytes, the limit per recording (docs/data.md)")
+    private func checkLength(_ length: Int, path: String) throws {
+        guard length <= limits.fileBytes else {
+            throw NMNISTFolderError(path: path, problem: "is larger than \(limits.fileBytes) bytes, the limit per recording (docs/data.md)")
         }
         guard length % 5 == 0 else {
             throw NMNISTFolderError(path: path, problem: "\(length) bytes is not a whole number of 5-byte ATIS events (file truncated?)")
