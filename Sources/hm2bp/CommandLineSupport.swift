@@ -176,7 +176,9 @@ struct DataOptions: ParsableArguments {
             Console.warning("\(recorded.source) records no data set (compiled before hm2bp recorded it); using mnist - give --dataset to choose")
             chosenDataset = .mnist
         }
-        if let seed, let recordedSeed = recorded.seed, seed != recordedSeed {
+        if let seed, !chosenDataset.isFetched {
+            Console.warning("--seed \(seed) does not change \(chosenDataset.rawValue) inputs: the recordings are converted without randomness")
+        } else if let seed, let recordedSeed = recorded.seed, seed != recordedSeed {
             Console.warning("--seed \(seed) differs from the seed \(recorded.source) records (\(recordedSeed))")
         }
         return (chosenDataset, seed ?? recorded.seed ?? 1)

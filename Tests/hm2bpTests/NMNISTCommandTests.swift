@@ -78,7 +78,9 @@ final class NMNISTCommandTests: XCTestCase {
         let hidden = try XCTUnwrap((emulate["meanSpikesPerLayer"] as? [Double])?.first)
         XCTAssertGreaterThan(hidden, 0, "the recording drives the hidden layer")
         // The converted recording does not depend on the seed (a Poisson encoding would).
-        let otherSeed = try json(CommandRunner.run(["emulate", "nm.img", "--data", "nmnist", "--seed", "77", "--json"], in: dir))
+        let otherSeedRun = try CommandRunner.run(["emulate", "nm.img", "--data", "nmnist", "--seed", "77", "--json"], in: dir)
+        XCTAssertTrue(otherSeedRun.stderr.contains("--seed 77 does not change nmnist inputs"), otherSeedRun.stderr)
+        let otherSeed = try json(otherSeedRun)
         XCTAssertEqual(otherSeed["seed"] as? Int, 77)
         XCTAssertEqual(otherSeed["synapticEvents"] as? Int, emulate["synapticEvents"] as? Int)
         XCTAssertEqual(otherSeed["meanSpikesPerLayer"] as? [Double], emulate["meanSpikesPerLayer"] as? [Double])
