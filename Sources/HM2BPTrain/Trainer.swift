@@ -207,7 +207,8 @@ public final class Trainer {
         }
         guard test.count >= 1 else { throw OptionError(option: "--test-limit", problem: "no test images") }
         guard architecture.inputCount == train.inputCount, train.inputCount == test.inputCount else {
-            throw OptionError(option: "--arch", problem: "starts with \(architecture.inputCount) inputs but \(options.dataset) samples have \(train.inputCount) inputs")
+            let samples = train.fixedTimeSteps == nil ? "images have \(train.inputCount) pixels" : "recordings have \(train.inputCount) input channels"
+            throw OptionError(option: "--arch", problem: "starts with \(architecture.inputCount) inputs but \(options.dataset) \(samples)")
         }
         // Recordings were converted with a fixed number of bins; images are encoded at any T.
         for steps in [train.fixedTimeSteps, test.fixedTimeSteps].compactMap({ $0 }) where steps != options.constants.timeSteps {
