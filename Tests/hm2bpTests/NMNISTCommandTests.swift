@@ -106,6 +106,13 @@ final class NMNISTCommandTests: XCTestCase {
                                            "--test-limit", "2", "-o", "nm.hm2bp"], in: dir)
         XCTAssertEqual(train.status, 0, train.stderr)
         XCTAssertTrue(train.stdout.contains("T=540"), train.stdout)
+        // --resume takes nmnist from the checkpoint, and the folder again from --data.
+        let resumeWithout = try CommandRunner.run(["train", "--resume", "--epochs", "2", "-o", "nm.hm2bp"], in: dir)
+        XCTAssertEqual(resumeWithout.status, 2)
+        XCTAssertTrue(resumeWithout.stderr.contains("give --data DIR"), resumeWithout.stderr)
+        let resumed = try CommandRunner.run(["train", "--resume", "--epochs", "2", "-o", "nm.hm2bp", "--data", "nmnist"], in: dir)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("epoch 2/2"), resumed.stdout)
 
         let noFolder = try CommandRunner.run(["eval", "nm.hm2bp"], in: dir)
         XCTAssertEqual(noFolder.status, 2)
