@@ -62,7 +62,9 @@ public struct NMNISTFolder: Sendable {
         }
         let splitFolder = root + "/" + Self.folderName(split)
         guard isDirectory(splitFolder) else {
-            throw NMNISTFolderError(path: splitFolder, problem: "is missing: the unpacked N-MNIST has Train/ and Test/, each with one folder per digit 0 ... 9 (docs/data.md)")
+            let archive = Self.folderName(split) + ".zip"
+            let hint = manager.fileExists(atPath: root + "/" + archive) ? "; unzip \(archive) there first" : ""
+            throw NMNISTFolderError(path: splitFolder, problem: "is missing: the unpacked N-MNIST has Train/ and Test/, each with one folder per digit 0 ... 9 (docs/data.md)" + hint)
         }
         let digits = (0...9).map(String.init)
         for name in try contents(of: splitFolder) where !digits.contains(name) {

@@ -62,6 +62,8 @@ final class NMNISTFolderTests: XCTestCase {
         try FileManager.default.removeItem(atPath: root + "/Test")
         XCTAssertEqual(try NMNISTFolder(root: root).entries(.train).count, 10, "Train alone reads")
         assertThrowsNaming(root + "/Test", "is missing") { _ = try NMNISTFolder(root: root).load(.test) }
+        try writeFile(root + "/Test.zip", [0x50, 0x4B])
+        assertThrowsNaming(root + "/Test", "unzip Test.zip there first") { _ = try NMNISTFolder(root: root).entries(.test) }
         try FileManager.default.removeItem(atPath: root + "/Train/7")
         assertThrowsNaming(root + "/Train/7", "is missing") { _ = try NMNISTFolder(root: root).entries(.train) }
     }
