@@ -55,6 +55,11 @@ public enum Evaluator {
     /// `firstIndex`: the sample index of image 0 in the encoder's stream (validation images are
     /// training images from that index on).
     public static func evaluate(_ network: Network, on images: LabeledImages, encoder: PoissonEncoder, firstIndex: Int = 0) -> EvaluationReport {
+        evaluate(network, on: .images(images), encoder: encoder, firstIndex: firstIndex)
+    }
+
+    /// Images are encoded by `encoder`; recordings (N-MNIST) are used as converted.
+    public static func evaluate(_ network: Network, on images: LabeledSamples, encoder: PoissonEncoder, firstIndex: Int = 0) -> EvaluationReport {
         let start = Date()
         let classes = network.outputCount
         let layerCount = network.spatialLayers.count + network.layers.count
@@ -66,7 +71,7 @@ public enum Evaluator {
             Parallel.forEach(blocks) { block, range in
                 var partial = results[block]
                 for i in range {
-                    let outputs = FloatSimulator.run(network, input: encoder.encode(images.image(i), sampleIndex: firstIndex + i), parallel: false)
+                    let outputs = FloatSimulator.run(network, input: images.input(i, encoder: encoder, sampleIndex: firstIndex + i), parallel: false)
                     let prediction = predictedClass(outputs[outputs.count - 1].counts())
                     let label = Int(images.labels[i])
                     if prediction == label { partial.correct += 1 }

@@ -45,11 +45,11 @@ public final class Trainer {
     }
 
     public let options: Options
-    /// The images trained on: the training set less the validation images.
-    let train: LabeledImages
+    /// The samples trained on: the training set less the validation samples.
+    let train: LabeledSamples
     /// Held out from the end of the training set; the best epoch is chosen on them (nil: on the test set).
-    let validation: LabeledImages?
-    let test: LabeledImages
+    let validation: LabeledSamples?
+    let test: LabeledSamples
     let learner: Learner
     public private(set) var checkpoint: TrainingCheckpoint
     private var shuffle: SplitMix64
@@ -62,7 +62,12 @@ public final class Trainer {
         public var description: String { "\(option): \(problem)" }
     }
 
-    public init(options: Options, train: LabeledImages, test: LabeledImages, resumeFrom resumed: TrainingCheckpoint? = nil) throws {
+    public convenience init(options: Options, train: LabeledImages, test: LabeledImages, resumeFrom resumed: TrainingCheckpoint? = nil) throws {
+        try self.init(options: options, train: .images(train), test: .images(test), resumeFrom: resumed)
+    }
+
+    /// Images are Poisson-encoded from the seed; recordings (N-MNIST) are used as converted.
+    public init(options: Options, train: LabeledSamples, test: LabeledSamples, resumeFrom resumed: TrainingCheckpoint? = nil) throws {
         self.options = options
         try Self.validate(options, train: train, test: test)
         if options.selection == .validation {
@@ -82,8 +87,9 @@ public final class Trainer {
             learner.restoreAdam(step: resumed.state.adamStep, moments: resumed.adamMoments)
         } else {
             let network = options.config.initialNetwork(architecture: options.architecture, constants: options.constants, seed: options.seed)
+            let encoderName = train.fixedTimeSteps == nil ? Provenance.poissonEncoder : Provenance.nmnistEncoder
             let model = Model(network: network, provenance: Provenance(
-                dataset: options.dataset, seed: options.seed, trainLimit: train.count + (validation?.count ?? 0),
+                dataset: options.dataset, seed: options.seed, encoder: encoderName, trainLimit: train.count + (validation?.count ?? 0),
                 bestEpochSelection: options.selection.rawValue, hyperparameters: options.config.asDictionary, createdBy: "hm2bp"))
             checkpoint = TrainingCheckpoint(
                 state: .init(epochsCompleted: 0, adamStep: 0, order: Array(0..<train.count),
@@ -122,7 +128,7 @@ public final class Trainer {
             let reportEvery = max(1, min(500, train.count / 100))
             let prefetch = SamplePrefetch(config.augmentation == true
                 ? augmentedSample(epoch: epoch)
-                : { Learner.EncodedSample(encoder.encode(self.train.image($0), sampleIndex: $0)) })
+                : { Learner.EncodedSample(self.train.input($0, encoder: encoder, sampleIndex: $0)) })
             if let first = state.order.first { prefetch.start(first) }
             for (position, index) in state.order.enumerated() {
                 if shouldStop() { prefetch.finish(); return .interrupted(epochsCompleted: state.epochsCompleted) }
@@ -182,7 +188,7 @@ public final class Trainer {
     /// Everything a run needs to be meaningful and bounded: an architecture within the model
     /// format's limits whose input matches the images and whose output has one neuron per class,
     /// constants and hyperparameters in range, and data to train and test on.
-    static func validate(_ options: Options, train: LabeledImages, test: LabeledImages) throws {
+    static func validate(_ options: Options, train: LabeledSamples, test: LabeledSamples) throws {
         // Architecture's own initializer already holds its shapes and sizes to the format's limits.
         let architecture = options.architecture
         if let problem = options.constants.firstProblem()
@@ -200,8 +206,16 @@ public final class Trainer {
                 ? "at least 2 training images are needed (one is held out for validation)" : "no training images")
         }
         guard test.count >= 1 else { throw OptionError(option: "--test-limit", problem: "no test images") }
-        guard architecture.inputCount == train.pixelsPerImage, train.pixelsPerImage == test.pixelsPerImage else {
-            throw OptionError(option: "--arch", problem: "starts with \(architecture.inputCount) inputs but \(options.dataset) images have \(train.pixelsPerImage) pixels")
+        guard architecture.inputCount == train.inputCount, train.inputCount == test.inputCount else {
+            let samples = train.fixedTimeSteps == nil ? "images have \(train.inputCount) pixels" : "recordings have \(train.inputCount) input channels"
+            throw OptionError(option: "--arch", problem: "starts with \(architecture.inputCount) inputs but \(options.dataset) \(samples)")
+        }
+        // Recordings were converted with a fixed number of bins; images are encoded at any T.
+        for steps in [train.fixedTimeSteps, test.fixedTimeSteps].compactMap({ $0 }) where steps != options.constants.timeSteps {
+            throw OptionError(option: "--time-steps", problem: "\(options.constants.timeSteps) differs from the \(steps) steps the \(options.dataset) recordings were converted to")
+        }
+        if options.config.augmentation == true, train.fixedTimeSteps != nil {
+            throw OptionError(option: "--augment", problem: "distorts grey images; \(options.dataset) samples are event recordings (the reference trains N-MNIST without augmentation)")
         }
         let classes = Int(max(train.labels.max() ?? 0, test.labels.max() ?? 0)) + 1
         guard architecture.denseWidths.last == classes else {
@@ -248,7 +262,7 @@ public final class Trainer {
         let seed = SplitMix64.mix(options.seed ^ 0xA06_A06 &+ UInt64(epoch) &* SplitMix64.increment)
         let encoder = PoissonEncoder(timeSteps: options.constants.timeSteps, seed: seed)
         let distortion = ImageDistortion()
-        let train = self.train
+        guard case .images(let train) = self.train else { preconditionFailure("validate refuses augmentation of recordings") }
         return { index in
             var generator = SplitMix64(seed: seed ^ SplitMix64.mix(UInt64(index)))
             let image = distortion.distort(train.image(index), rows: train.rows, columns: train.columns, using: &generator)

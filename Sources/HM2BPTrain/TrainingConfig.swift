@@ -65,6 +65,16 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         return config
     }
 
+    /// The reference's N-MNIST column (algorithm section 1.3, `NMnistConfig.txt`): hidden and
+    /// output thresholds 15, regularizer beta 0.01; everything else as for MNIST.
+    public static var nmnist: TrainingConfig {
+        var config = TrainingConfig()
+        config.hiddenThreshold = 15
+        config.outputThreshold = 15
+        config.regularizerBeta = 0.01
+        return config
+    }
+
     /// Threshold of the `index`-th convolution (counted from 0).
     public func convolutionThreshold(_ index: Int) -> Float {
         let values = convolutionThresholds ?? [5, 12]

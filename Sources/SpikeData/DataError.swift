@@ -12,6 +12,7 @@ public enum DataError: Error, CustomStringConvertible, Sendable {
     case checksumMismatch(file: String, algorithm: String, expected: String, actual: String)
     case badEventFileLength(file: String, length: Int)
     case fetchFailed(dataset: String, step: String, reason: String)
+    case notFetched(dataset: String)
 
     public var description: String {
         switch self {
@@ -38,6 +39,8 @@ public enum DataError: Error, CustomStringConvertible, Sendable {
             return "\(file): \(length) bytes is not a whole number of 5-byte ATIS events (file truncated?)"
         case let .fetchFailed(dataset, step, reason):
             return "fetching \(dataset) failed while \(step): \(reason)"
+        case let .notFetched(dataset):
+            return "\(dataset) is not fetched by hm2bp: download and unpack it yourself and give its folder with --data DIR (docs/data.md)"
         }
     }
 }

@@ -23,6 +23,7 @@ public struct DataStore: Sendable {
     /// order of `DatasetName.files`. Bad copies are reported through `log` and replaced by a fetch.
     @discardableResult
     public func fetch(_ name: DatasetName, log: (String) -> Void = { _ in }) throws -> [String] {
+        guard name.isFetched else { throw DataError.notFetched(dataset: name.rawValue) }
         var found: [String?] = name.files.map { file in
             for path in candidates(name, file) {
                 do {
@@ -46,6 +47,7 @@ public struct DataStore: Sendable {
 
     /// Loads one split (fetching the data set first if no copy is present), at most `limit` images.
     public func load(_ name: DatasetName, split: Split, limit: Int? = nil) throws -> LabeledImages {
+        guard name.isFetched else { throw DataError.notFetched(dataset: name.rawValue) }
         let (imagesFile, labelsFile) = name.files(for: split)
         if candidates(name, imagesFile).isEmpty || candidates(name, labelsFile).isEmpty {
             try fetch(name)

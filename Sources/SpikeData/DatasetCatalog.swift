@@ -1,6 +1,9 @@
 public enum DatasetName: String, CaseIterable, Sendable {
     case mnist
     case fashionMNIST = "fashion-mnist"
+    /// Event-camera recordings (Orchard et al. 2015) that the user unpacks and names with
+    /// `--data DIR`; never fetched (`NMNISTFolder`, docs/data.md).
+    case nmnist
 }
 
 public enum Split: String, Sendable {
@@ -17,9 +20,16 @@ public struct DatasetFile: Sendable, Equatable {
 }
 
 extension DatasetName {
-    /// The four files, in the order train images, train labels, test images, test labels.
+    /// Whether the data set is IDX images that `DataStore` finds or fetches (MNIST, Fashion-MNIST);
+    /// N-MNIST is read in place from the folder the user unpacked it into.
+    public var isFetched: Bool { self != .nmnist }
+
+    /// The four files, in the order train images, train labels, test images, test labels (none
+    /// for a data set that is not fetched).
     public var files: [DatasetFile] {
         switch self {
+        case .nmnist:
+            return []
         case .mnist:
             // The published MNIST values (yann.lecun.com), also listed in shared/data/README.md.
             return [

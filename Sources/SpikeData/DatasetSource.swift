@@ -18,6 +18,7 @@ enum DatasetSource {
         switch name {
         case .mnist: extracted = try MNISTWheel.extract(into: staging, log: log)
         case .fashionMNIST: extracted = try FashionMNISTPackage.extract(into: staging, log: log)
+        case .nmnist: throw DataError.notFetched(dataset: name.rawValue)
         }
 
         var stored: [String: String] = [:]

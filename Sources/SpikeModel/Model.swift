@@ -13,8 +13,9 @@ public struct Model: Sendable, Equatable {
 public struct Provenance: Codable, Sendable, Equatable {
     public var dataset: String
     public var seed: UInt64
-    /// How images become spike trains: `poisson` (docs/data.md; the test stream is seeded with
-    /// seed ^ 0x7E57...). nil in files written before it was recorded, which all used it.
+    /// How samples become spike trains: `poisson` (images; docs/data.md; the test stream is
+    /// seeded with seed ^ 0x7E57...) or `nmnist-stabilized-600us` (N-MNIST recordings). nil in
+    /// files written before it was recorded, which all used `poisson`.
     public var encoder: String?
     /// Epochs completed.
     public var epochs: Int
@@ -35,6 +36,11 @@ public struct Provenance: Codable, Sendable, Equatable {
     public var createdBy: String
 
     public static let poissonEncoder = "poisson"
+    /// N-MNIST recordings converted as the reference does (saccade stabilization, 2312
+    /// channels, 600 µs bins; docs/data.md): no randomness, the seed does not change the input.
+    public static let nmnistEncoder = "nmnist-stabilized-600us"
+    /// The encoders this hm2bp can produce; a model or image recording another is refused.
+    public static let knownEncoders = [poissonEncoder, nmnistEncoder]
 
     public init(
         dataset: String, seed: UInt64, encoder: String? = Provenance.poissonEncoder, epochs: Int = 0, trainLimit: Int? = nil,

@@ -119,8 +119,8 @@ public enum ModelFile {
         }
         if let problem = header.constants.firstProblem() { throw fail("field constants: \(problem)") }
         guard !header.layers.isEmpty else { throw fail("field layers: a model needs at least one layer") }
-        if let encoder = header.provenance.encoder, encoder != Provenance.poissonEncoder {
-            throw fail("field provenance.encoder: '\(encoder)' is not an encoder this hm2bp knows (\(Provenance.poissonEncoder))")
+        if let encoder = header.provenance.encoder, !Provenance.knownEncoders.contains(encoder) {
+            throw fail("field provenance.encoder: '\(encoder)' is not an encoder this hm2bp knows (\(Provenance.knownEncoders.joined(separator: ", ")))")
         }
         var expectedWeights = 0
         var spatialCount = 0

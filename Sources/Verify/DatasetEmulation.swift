@@ -33,17 +33,27 @@ public struct EmulationSummary: Codable, Sendable, Equatable {
     }
 }
 
-/// Labelled images and the spike encoding that turns image i into its input raster.
+/// Labelled samples and the spike encoding that turns sample i into its input raster (images:
+/// the Poisson encoder; recordings: their conversion, which the encoder does not change).
 public struct EncodedDataset: Sendable {
-    public var images: LabeledImages
+    public var samples: LabeledSamples
     public var encoder: PoissonEncoder
 
-    public init(images: LabeledImages, encoder: PoissonEncoder) {
-        self.images = images
+    public init(samples: LabeledSamples, encoder: PoissonEncoder) {
+        self.samples = samples
         self.encoder = encoder
     }
 
-    public func input(_ i: Int) -> SpikeRaster { encoder.encode(images.image(i), sampleIndex: i) }
+    public init(images: LabeledImages, encoder: PoissonEncoder) {
+        self.init(samples: .images(images), encoder: encoder)
+    }
+
+    public var count: Int { samples.count }
+    public var labels: [UInt8] { samples.labels }
+    /// Time steps of every input raster.
+    public var timeSteps: Int { samples.fixedTimeSteps ?? encoder.timeSteps }
+
+    public func input(_ i: Int) -> SpikeRaster { samples.input(i, encoder: encoder, sampleIndex: i) }
 }
 
 public enum DatasetEmulation {
@@ -51,14 +61,15 @@ public enum DatasetEmulation {
     public static func run(_ emulator: Emulator, on data: EncodedDataset) throws -> (summary: EmulationSummary, results: [SampleResult]) {
         try requireCompatible(emulator.image, data)
         let start = Date()
-        let results = try emulator.run(count: data.images.count) { data.input($0) }
+        let results = try emulator.run(count: data.count) { data.input($0) }
         let seconds = Date().timeIntervalSince(start)
         return (summarize(emulator.image, data, results, seconds: seconds), results)
     }
 
     static func summarize(_ image: NeuroImage, _ data: EncodedDataset, _ results: [SampleResult], seconds: Double) -> EmulationSummary {
         let count = max(results.count, 1)
-        let correct = results.indices.filter { results[$0].prediction == Int(data.images.labels[$0]) }.count
+        let labels = data.labels
+        let correct = results.indices.filter { results[$0].prediction == Int(labels[$0]) }.count
         var spikes = [Int](repeating: 0, count: image.layers.count)
         var saturations = [Int](repeating: 0, count: image.layers.count)
         var dropped = 0, events = 0
@@ -76,11 +87,11 @@ public enum DatasetEmulation {
     }
 
     static func requireCompatible(_ image: NeuroImage, _ data: EncodedDataset) throws {
-        guard data.images.pixelsPerImage == image.inputCount else {
-            throw VerifyError("the image (\(image.metadata.architecture)) has \(image.inputCount) inputs but the images have \(data.images.pixelsPerImage) pixels")
+        guard data.samples.inputCount == image.inputCount else {
+            throw VerifyError("the image (\(image.metadata.architecture)) has \(image.inputCount) inputs but the samples have \(data.samples.inputCount)")
         }
-        guard data.encoder.timeSteps >= image.timeSteps else {
-            throw VerifyError("the encoder makes \(data.encoder.timeSteps) time steps; the image runs \(image.timeSteps)")
+        guard data.timeSteps >= image.timeSteps else {
+            throw VerifyError("the inputs have \(data.timeSteps) time steps; the image runs \(image.timeSteps)")
         }
     }
 }

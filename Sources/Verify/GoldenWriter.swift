@@ -57,7 +57,7 @@ public enum GoldenWriter {
     private static func write(imageBytes: [UInt8], emulator: Emulator, data: EncodedDataset, count: Int, into directory: String) throws -> Int {
         let image = emulator.image
         var samples: [SampleInfo] = []
-        for i in 0..<min(count, data.images.count) {
+        for i in 0..<min(count, data.count) {
             let input = data.input(i)
             let result = try emulator.run(input, recording: .spikes)
             guard let coreSpikes = result.coreSpikes else { continue }
@@ -69,7 +69,7 @@ public enum GoldenWriter {
                 try AtomicFile.write(Data(SpikeFile.encode(raster)), to: directory + "/" + name)
                 cores.append(name)
             }
-            samples.append(SampleInfo(index: i, label: Int(data.images.labels[i]), prediction: result.prediction, outputCounts: result.outputCounts,
+            samples.append(SampleInfo(index: i, label: Int(data.labels[i]), prediction: result.prediction, outputCounts: result.outputCounts,
                                       saturationsPerLayer: result.saturations, droppedSpikesPerRouter: result.droppedSpikes,
                                       input: folder + "/input.spk", cores: cores))
         }

@@ -44,7 +44,7 @@ public enum TraceWriter {
         try DatasetEmulation.requireCompatible(image, data)
         var samples: [SampleInfo] = []
         var pictures: [String] = []
-        for i in 0..<min(count, data.images.count) {
+        for i in 0..<min(count, data.count) {
             let input = data.input(i)
             let result = try emulator.run(input, recording: [.spikes, .states])
             guard let spikes = result.layerSpikes, let states = result.layerStates else { continue }
@@ -61,7 +61,7 @@ public enum TraceWriter {
                 try put("layer-\(l)-membrane.i64", littleEndian(states[l].membrane))
                 try put("layer-\(l)-current.i64", littleEndian(states[l].current))
             }
-            let label = Int(data.images.labels[i])
+            let label = Int(data.labels[i])
             let title = "sample \(i): label \(label), prediction \(result.prediction) - \(image.metadata.architecture) on \(image.target.name)"
             try put("raster.svg", Data(picture(title: title, image: image, input: input, spikes: spikes, states: states, label: label,
                                                prediction: result.prediction).utf8))

@@ -85,7 +85,8 @@ public enum Verification {
             throw VerifyError("the model runs \(network.constants.timeSteps) time steps but the image \(image.timeSteps)")
         }
         let start = Date()
-        let count = data.images.count
+        let count = data.count
+        let labels = data.labels
         let layerCount = image.layers.count
         // Fixed counts come in image order; a spatial layer's tiles permute its map.
         let modelIndex = image.layers.indices.map { image.modelIndexOfImageNeuron(layer: $0) }
@@ -110,7 +111,7 @@ public enum Verification {
         var firstDiffering: Int?
         for i in 0..<count {
             guard let outcome = outcomes[i] else { throw VerifyError("sample \(i) did not run") }
-            let label = Int(data.images.labels[i])
+            let label = Int(labels[i])
             let floatPrediction = predictedClass(counts: outcome.float[layerCount - 1])
             floatCorrect += floatPrediction == label ? 1 : 0
             fixedCorrect += outcome.fixed.prediction == label ? 1 : 0
@@ -131,7 +132,7 @@ public enum Verification {
                             relativeCountError: Double(absError[l]) / Double(max(floatSpikes[l], 1)))
         }
         let divergence = try firstDiffering.flatMap { i in
-            try DivergenceFinder.locate(sample: i, label: Int(data.images.labels[i]), network: network, emulator: emulator, input: data.input(i))
+            try DivergenceFinder.locate(sample: i, label: Int(labels[i]), network: network, emulator: emulator, input: data.input(i))
         }
         var report = VerificationReport(
             architecture: image.metadata.architecture, target: image.target.name, samples: count,

@@ -7,6 +7,7 @@ let benchmarks: [(name: String, summary: String, run: ([String]) throws -> Void)
     ("train-cnn", "HM2-BP training and forward evaluation of the CNN 28x28-15C5-P2-40C5-P2-300-10 at T=400", CNNTrainBenchmark.run),
     ("compile", "compile 784-800-10 for every shipped target, calibration cost, compile time vs synapse count", CompileBenchmark.run),
     ("emulate", "bit-accurate emulator, 784-800-10 at T=400 on MNIST test digits: events/s vs the 84 G adds/s limit, images/s", EmulateBenchmark.run),
+    ("nmnist", "N-MNIST input: one recording decoded and converted, a folder of recordings read as --data reads it", NMNISTBenchmark.run),
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -74,6 +74,7 @@ enum CommandLineMain {
         case let error as ImageReportError: return (.badInput, error.description)
         case let error as EmulatorError: return (.badInput, error.description)
         case let error as VerifyError: return (.badInput, error.description)
+        case let error as NMNISTFolderError: return (.badInput, error.description)
         case let error as DataError: return (.environment, error.description)
         case let error as FileWriteError: return (.environment, error.description)
         case let error as CompileFailure: return (.checkFailed, error.description)
@@ -140,22 +141,24 @@ enum OptionCheck {
     }
 }
 
-/// `--dataset`, `--seed` and `--data-dir` of the commands that encode test images; defaults
-/// come from what the model or image records.
+/// `--dataset`, `--seed`, `--data-dir` and `--data` of the commands that encode test images;
+/// defaults come from what the model or image records.
 struct DataOptions: ParsableArguments {
-    @Option(help: "Data set: mnist or fashion-mnist (default: the one the model/image records).")
+    @Option(help: "Data set: mnist, fashion-mnist or nmnist (default: the one the model/image records).")
     var dataset: DatasetName?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the test spike encoding (default: the seed the model/image records).", valueName: "seed"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the test spike encoding (default: the seed the model/image records; nmnist inputs do not depend on it).", valueName: "seed"))
     var seed: UInt64?
     @Option(name: .customLong("data-dir"), help: ArgumentHelp("Data directory (default: $HM2BP_DATA_DIR, else ~/.cache/hm2bp/data).", valueName: "dir"))
     var dataDirectory: String?
+    @Option(name: .customLong("data"), help: ArgumentHelp("The unpacked N-MNIST (Train/ and Test/); required with nmnist, which is never fetched.", valueName: "dir"))
+    var dataFolder: String?
 
-    var store: DataStore { DataStore(directory: dataDirectory) }
+    var source: DataSource { DataSource(directory: dataDirectory, folder: dataFolder) }
 
     /// The data set and seed to use: the flags, else the record; a flag that differs from the
     /// record is used with a warning, since results on other data say little about the model.
     func resolve(recorded: RecordedData) throws -> (dataset: DatasetName, seed: UInt64) {
-        if let encoder = recorded.encoder, encoder != Provenance.poissonEncoder {
+        if let encoder = recorded.encoder, !Provenance.knownEncoders.contains(encoder) {
             throw CLIError.badInput("\(recorded.source) records encoder '\(encoder)', which this hm2bp cannot produce")
         }
         let chosenDataset: DatasetName
@@ -173,10 +176,39 @@ struct DataOptions: ParsableArguments {
             Console.warning("\(recorded.source) records no data set (compiled before hm2bp recorded it); using mnist - give --dataset to choose")
             chosenDataset = .mnist
         }
-        if let seed, let recordedSeed = recorded.seed, seed != recordedSeed {
+        if let seed, !chosenDataset.isFetched {
+            Console.warning("--seed \(seed) does not change \(chosenDataset.rawValue) inputs: the recordings are converted without randomness")
+        } else if let seed, let recordedSeed = recorded.seed, seed != recordedSeed {
             Console.warning("--seed \(seed) differs from the seed \(recorded.source) records (\(recordedSeed))")
         }
         return (chosenDataset, seed ?? recorded.seed ?? 1)
+    }
+}
+
+/// Where a command's data comes from: the data directory (MNIST, Fashion-MNIST; found or
+/// fetched by `DataStore`) or the folder of `--data` (N-MNIST, read in place). The model does
+/// not record the folder (docs/cli.md), so every command that reads N-MNIST takes `--data`.
+struct DataSource {
+    var directory: String?
+    var folder: String?
+
+    /// Samples of a split: images (encoded later, from the seed) or recordings converted to
+    /// `timeSteps` bins. Refuses a flag that does not fit the data set (usage, status 2).
+    func load(_ dataset: DatasetName, split: Split, limit: Int?, timeSteps: Int) throws -> LabeledSamples {
+        guard dataset.isFetched else {
+            guard let folder else {
+                throw CLIError.usage("--data: \(dataset.rawValue) is read from the folder it was unpacked into (Train/ and Test/); give --data DIR (docs/data.md)")
+            }
+            guard !folder.isEmpty else { throw CLIError.usage("--data is empty; give the folder holding Train/ and Test/") }
+            if directory != nil {
+                throw CLIError.usage("--data-dir is where hm2bp fetches mnist and fashion-mnist; \(dataset.rawValue) is read from --data only")
+            }
+            return .recordings(try NMNISTFolder(root: folder).load(split, limit: limit, timeSteps: timeSteps))
+        }
+        if let folder {
+            throw CLIError.usage("--data \(folder): only nmnist is read from a folder you unpacked; \(dataset.rawValue) is fetched into --data-dir (docs/data.md)")
+        }
+        return .images(try DataStore(directory: directory).load(dataset, split: split, limit: limit))
     }
 }
 

@@ -111,11 +111,11 @@ struct CompileCommand: ParsableCommand {
         guard calibrationSamples > 0 else { return ([], nil, nil) }
         let network = model.network
         let (dataset, seed) = try data.resolve(recorded: RecordedData(model: model, path: self.model))
-        let images = try data.store.load(dataset, split: .train, limit: calibrationSamples)
-        guard images.pixelsPerImage == network.inputCount else {
-            throw CLIError.usage("\(dataset.rawValue) images have \(images.pixelsPerImage) pixels but the model has \(network.inputCount) inputs")
+        let samples = try data.source.load(dataset, split: .train, limit: calibrationSamples, timeSteps: network.constants.timeSteps)
+        guard samples.inputCount == network.inputCount else {
+            throw CLIError.usage("\(dataset.rawValue) samples have \(samples.inputCount) inputs but the model has \(network.inputCount)")
         }
         let encoder = PoissonEncoder(timeSteps: network.constants.timeSteps, seed: seed)
-        return ((0..<images.count).map { encoder.encode(images.image($0), sampleIndex: $0) }, dataset.rawValue, seed)
+        return ((0..<samples.count).map { samples.input($0, encoder: encoder, sampleIndex: $0) }, dataset.rawValue, seed)
     }
 }

@@ -71,7 +71,7 @@ struct DemoCommand: ParsableCommand {
         print("4/4 emulate and verify: the integer image against the float model on the same 10,000 test spikes")
         let model = try ModelFile.read(path: paths.model)
         let emulator = try ImageLoading.load(image).emulator
-        let data = try ImageLoading.testSet(.mnist, store: store, limit: nil, timeSteps: model.network.constants.timeSteps, seed: model.provenance.seed)
+        let data = try ImageLoading.testSet(.mnist, from: DataSource(directory: dataDirectory), limit: nil, timeSteps: model.network.constants.timeSteps, seed: model.provenance.seed)
         let report = try Verification.run(network: model.network, emulator: emulator, on: data, limits: VerifyLimits(maxAccuracyDrop: 1))
         print(report.text)
         print(String(format: """

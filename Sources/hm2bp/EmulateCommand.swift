@@ -52,7 +52,7 @@ struct EmulateCommand: ParsableCommand {
         if let traceFolder { try OptionCheck.output(traceFolder, flag: "-o", inputs: [image]) }
         let loaded = try ImageLoading.load(image)
         let (dataset, seed) = try data.resolve(recorded: RecordedData(image: loaded.report, path: image))
-        let testSet = try ImageLoading.testSet(dataset, store: data.store, limit: limit, timeSteps: loaded.emulator.image.timeSteps, seed: seed)
+        let testSet = try ImageLoading.testSet(dataset, from: data.source, limit: limit, timeSteps: loaded.emulator.image.timeSteps, seed: seed)
         let (summary, _) = try DatasetEmulation.run(loaded.emulator, on: testSet)
         var pictures: [String] = []
         if let traceFolder { pictures = try TraceWriter.write(loaded.emulator, data: testSet, count: traced, to: traceFolder) }
@@ -100,8 +100,8 @@ enum ImageLoading {
         return Loaded(bytes: bytes, emulator: Emulator(image: image), report: report)
     }
 
-    static func testSet(_ dataset: DatasetName, store: DataStore, limit: Int?, timeSteps: Int, seed: UInt64) throws -> EncodedDataset {
-        EncodedDataset(images: try store.load(dataset, split: .test, limit: limit),
+    static func testSet(_ dataset: DatasetName, from source: DataSource, limit: Int?, timeSteps: Int, seed: UInt64) throws -> EncodedDataset {
+        EncodedDataset(samples: try source.load(dataset, split: .test, limit: limit, timeSteps: timeSteps),
                        encoder: Evaluator.testEncoder(timeSteps: timeSteps, seed: seed))
     }
 }

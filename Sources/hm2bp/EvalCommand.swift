@@ -38,9 +38,9 @@ struct EvalCommand: ParsableCommand {
         try OptionCheck.count(limit, flag: "--limit")
         let (loaded, bytes) = try ModelLoading.load(model)
         let (dataset, seed) = try data.resolve(recorded: RecordedData(model: loaded, path: model))
-        let test = try data.store.load(dataset, split: .test, limit: limit)
-        guard loaded.network.inputCount == test.pixelsPerImage else {
-            throw CLIError.usage("\(model): the network takes \(loaded.network.inputCount) inputs but \(dataset.rawValue) images have \(test.pixelsPerImage) pixels")
+        let test = try data.source.load(dataset, split: .test, limit: limit, timeSteps: loaded.network.constants.timeSteps)
+        guard loaded.network.inputCount == test.inputCount else {
+            throw CLIError.usage("\(model): the network takes \(loaded.network.inputCount) inputs but \(dataset.rawValue) samples have \(test.inputCount)")
         }
         let encoder = Evaluator.testEncoder(timeSteps: loaded.network.constants.timeSteps, seed: seed)
         let report = Evaluator.evaluate(loaded.network, on: test, encoder: encoder)

@@ -36,7 +36,7 @@ struct GoldenCommand: ParsableCommand {
             throw CLIError.usage("-o \(output) holds the image \(image); golden replaces the whole folder - choose another")
         }
         let (dataset, seed) = try data.resolve(recorded: RecordedData(image: loaded.report, path: image))
-        let testSet = try ImageLoading.testSet(dataset, store: data.store, limit: count, timeSteps: loaded.emulator.image.timeSteps, seed: seed)
+        let testSet = try ImageLoading.testSet(dataset, from: data.source, limit: count, timeSteps: loaded.emulator.image.timeSteps, seed: seed)
         let written = try GoldenWriter.write(imageBytes: loaded.bytes, emulator: loaded.emulator, data: testSet, count: count, to: output)
         let cores = loaded.emulator.image.cores.count
         if json {

@@ -11,7 +11,7 @@ enum OnDeviceVerify {
         try DeviceSession.reporting {
             let board = try DeviceSession.open(serial: serial, usb: try LibUSB())
             try board.requireActive(imageBytes: imageBytes)
-            let count = data.images.count
+            let count = data.count
             let progress = TransferProgress("verify on \(board.info.serial)")
             return try BoardEvaluation.verify(board: board, image: emulator.image, emulator: emulator, count: count, input: { data.input($0) },
                                               progress: { if !json { progress.update($0, of: count, unit: "samples") } })

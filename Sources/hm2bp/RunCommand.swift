@@ -22,14 +22,14 @@ struct RunCommand: ParsableCommand {
         let (bytes, decoded, emulator) = (loaded.bytes, loaded.emulator.image, loaded.emulator)
         // The data set and seed the image records, as `hm2bp emulate` uses them (docs/cli.md).
         let (dataset, seed) = try data.resolve(recorded: RecordedData(image: loaded.report, path: image))
-        let testSet = try ImageLoading.testSet(dataset, store: data.store, limit: limit, timeSteps: decoded.timeSteps, seed: seed)
+        let testSet = try ImageLoading.testSet(dataset, from: data.source, limit: limit, timeSteps: decoded.timeSteps, seed: seed)
         try DeviceSession.reporting {
             let board = try DeviceSession.open(serial: device, usb: try LibUSB())
             try board.requireActive(imageBytes: bytes)
             let progress = TransferProgress("run on \(board.info.serial)")
-            let count = testSet.images.count
+            let count = testSet.count
             let summary = try BoardEvaluation.run(board: board, image: decoded, emulator: emulator, count: count,
-                                                  label: { Int(testSet.images.labels[$0]) }, input: { testSet.input($0) },
+                                                  label: { Int(testSet.labels[$0]) }, input: { testSet.input($0) },
                                                   progress: { if !json { progress.update($0, of: count, unit: "samples") } })
             print(json ? try CommandOutput.json(ReportWithInputs(report: summary, image: image, imageBytes: bytes,
                                                                    data: (dataset.rawValue, seed, limit))) : summary.text)

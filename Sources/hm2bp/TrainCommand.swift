@@ -17,14 +17,14 @@ struct TrainCommand: ParsableCommand {
             giving a different value is an error (docs/cli.md).
             """)
 
-    @Option(help: "Data set: mnist or fashion-mnist (default mnist; on --resume the checkpoint's).") var dataset: DatasetName?
-    @Option(help: "Architecture, input to output: widths (784-800-10) or a CNN (28x28-15C5-P2-40C5-P2-300-10); the last is the number of classes (default 784-800-10).")
+    @Option(help: "Data set: mnist, fashion-mnist or nmnist (default mnist; on --resume the checkpoint's).") var dataset: DatasetName?
+    @Option(help: "Architecture, input to output: widths (784-800-10) or a CNN (28x28-15C5-P2-40C5-P2-300-10); the last is the number of classes (default 784-800-10; nmnist 34x34x2-800-10).")
     var arch: String?
     @Option(parsing: .unconditional, help: "Epochs to train (in total, when resuming).") var epochs: Int = 1
     @Option(parsing: .unconditional, help: "Use only the first N training images.") var trainLimit: Int?
     @Option(parsing: .unconditional, help: "Evaluate on only the first N test images.") var testLimit: Int?
     @Option(parsing: .unconditional, help: "Seed for weights, spike encoding and shuffling (default 1).") var seed: UInt64?
-    @Option(parsing: .unconditional, help: "Time steps T per sample, 2 ... 2^20 (default 400).") var timeSteps: Int?
+    @Option(parsing: .unconditional, help: "Time steps T per sample, 2 ... 2^20 (default 400; nmnist 540 bins of 600 us).") var timeSteps: Int?
     @Option(name: .customLong("set"), help: "Override a hyperparameter, e.g. --set learningRate=0.0005 (repeatable; names and ranges: docs/cli.md).")
     var settings: [String] = []
     @Option(name: .shortAndLong, help: "Model file to write.") var output: String = "model.hm2bp"
@@ -35,6 +35,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Start over even if OUTPUT (or its checkpoint or log) exists.") var force = false
     @Option(name: .customLong("data-dir"), help: ArgumentHelp("Data directory (default: $HM2BP_DATA_DIR, else ~/.cache/hm2bp/data).", valueName: "dir"))
     var dataDirectory: String?
+    @Option(name: .customLong("data"), help: ArgumentHelp("The unpacked N-MNIST (Train/ and Test/); required with nmnist, which is never fetched.", valueName: "dir"))
+    var dataFolder: String?
     @Flag(help: "Print one JSON document at the end instead of text (progress stays on stderr; docs/cli.md).") var json = false
 
     struct Report: Encodable {
@@ -68,12 +70,14 @@ struct TrainCommand: ParsableCommand {
             throw CLIError.usage("\(existing) exists; use --resume to continue that run, --force to start over, or another -o")
         }
         let options = try trainingOptions(resuming: resumed)
-        let store = DataStore(directory: dataDirectory)
+        let source = DataSource(directory: dataDirectory, folder: dataFolder)
         guard let datasetName = DatasetName(rawValue: options.dataset) else {
             throw CLIError.badInput("\(paths.checkpoint): records data set '\(options.dataset)', which hm2bp cannot load")
         }
-        let train = try store.load(datasetName, split: .train, limit: trainLimit ?? resumed?.current.provenance.trainLimit ?? resumed?.state.order.count)
-        let test = try store.load(datasetName, split: .test, limit: testLimit)
+        let steps = options.constants.timeSteps
+        let train = try source.load(datasetName, split: .train, limit: trainLimit ?? resumed?.current.provenance.trainLimit ?? resumed?.state.order.count,
+                                    timeSteps: steps)
+        let test = try source.load(datasetName, split: .test, limit: testLimit, timeSteps: steps)
         let trainer = try Trainer(options: options, train: train, test: test, resumeFrom: resumed)
         let display = ProgressDisplay()
         let architecture = options.architecture.description
@@ -119,16 +123,22 @@ struct TrainCommand: ParsableCommand {
     /// record (a flag that differs from the record is refused by `Trainer`).
     func trainingOptions(resuming resumed: TrainingCheckpoint?) throws -> Trainer.Options {
         let recorded = resumed?.current
-        let architecture = try arch.map(Architecture.parse) ?? recorded?.network.architectureSpec ?? [784, 800, 10]
+        let datasetName = dataset?.rawValue ?? recorded?.provenance.dataset ?? DatasetName.mnist.rawValue
+        let isNMNIST = datasetName == DatasetName.nmnist.rawValue
+        let architecture = try arch.map(Architecture.parse) ?? recorded?.network.architectureSpec
+            ?? (isNMNIST ? Architecture.parse("34x34x2-800-10") : [784, 800, 10])
         var constants = recorded?.network.constants ?? NeuronConstants()
+        if recorded == nil, isNMNIST { constants.timeSteps = NMNIST.timeSteps }
         if let timeSteps { constants.timeSteps = timeSteps }
-        // A CNN starts from the reference's CNN column (algorithm section 1.3), an MLP from the MLP column.
-        var config = resumed?.state.config ?? (architecture.isConvolutional ? TrainingConfig.convolutionalMNIST : TrainingConfig())
+        // A CNN starts from the reference's CNN column (algorithm section 1.3), an MLP from the
+        // MLP column, or on N-MNIST from the N-MNIST column.
+        var config = resumed?.state.config
+            ?? (architecture.isConvolutional ? TrainingConfig.convolutionalMNIST : isNMNIST ? TrainingConfig.nmnist : TrainingConfig())
         for setting in settings { try config.apply(setting: setting) }
         if augment { config.augmentation = true }
         return Trainer.Options(
             architecture: architecture, constants: constants, config: config, epochs: epochs,
-            seed: seed ?? recorded?.provenance.seed ?? 1, dataset: dataset?.rawValue ?? recorded?.provenance.dataset ?? DatasetName.mnist.rawValue,
+            seed: seed ?? recorded?.provenance.seed ?? 1, dataset: datasetName,
             selection: selection ?? resumed.map { $0.state.selection ?? .test } ?? .validation)
     }
 }

@@ -74,7 +74,7 @@ struct VerifyCommand: ParsableCommand {
             throw CLIError.usage("\(image) was compiled from a different model than \(model) (the SHA-256 recorded in the image differs)")
         }
         let (dataset, seed) = try data.resolve(recorded: RecordedData(model: float, path: model))
-        let testSet = try ImageLoading.testSet(dataset, store: data.store, limit: limit, timeSteps: loaded.emulator.image.timeSteps, seed: seed)
+        let testSet = try ImageLoading.testSet(dataset, from: data.source, limit: limit, timeSteps: loaded.emulator.image.timeSteps, seed: seed)
         let report = try Verification.run(network: float.network, emulator: loaded.emulator, on: testSet, limits: chosen)
         let board = onDevice ? try OnDeviceVerify.run(imagePath: image, imageBytes: loaded.bytes, emulator: loaded.emulator, data: testSet,
                                                       serial: device, json: json) : nil

@@ -124,6 +124,22 @@ final class ConvolutionalModelFileTests: XCTestCase {
         }
     }
 
+    func testEncodersThisHM2BPKnowsLoadAndOthersAreRefused() throws {
+        var model = cnnModel()
+        model.provenance.dataset = "nmnist"
+        model.provenance.encoder = Provenance.nmnistEncoder
+        XCTAssertEqual(try ModelFile.decode(try ModelFile.encode(model)).provenance.encoder, "nmnist-stabilized-600us")
+        let bytes = try ModelFile.encode(model)
+        let other = try withHeader(bytes) { header in
+            var provenance = header["provenance"] as! [String: Any]
+            provenance["encoder"] = "latency"
+            header["provenance"] = provenance
+        }
+        XCTAssertThrowsError(try ModelFile.decode(other, path: "m.hm2bp")) { error in
+            XCTAssertTrue("\(error)".contains("provenance.encoder: 'latency'"), "\(error)")
+        }
+    }
+
     func setLayer(_ header: inout [String: Any], _ index: Int, _ key: String, _ value: Any?) {
         var layers = header["layers"] as! [[String: Any]]
         layers[index][key] = value

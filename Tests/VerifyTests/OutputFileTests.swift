@@ -77,7 +77,7 @@ final class OutputFileTests: XCTestCase {
         let outputs = image.layers.last!.neuronCount
         for k in 0..<outputs { XCTAssertTrue(svg.contains(">class \(k)<"), "class \(k)") }
         XCTAssertTrue(svg.contains("prediction \(recorded.prediction)"))
-        XCTAssertTrue(svg.contains("label \(data.images.labels[0])"))
+        XCTAssertTrue(svg.contains("label \(data.labels[0])"))
         XCTAssertEqual(RasterPicture.niceInterval(image.timeSteps) * 5 >= image.timeSteps, true)
         XCTAssertTrue(svg.contains(">\(RasterPicture.niceInterval(image.timeSteps))</text>"), "a tick at the first interval")
         XCTAssertTrue(svg.contains("stroke-dasharray"), "the threshold line")

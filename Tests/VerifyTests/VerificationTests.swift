@@ -19,7 +19,7 @@ final class VerificationTests: XCTestCase {
         // The float side is the float simulator itself: its accuracy is recomputed here independently.
         let floatCorrect = (0..<40).filter { i in
             let out = FloatSimulator.run(model.network, input: data.input(i), parallel: false).last!.counts()
-            return predictedClass(counts: out) == Int(data.images.labels[i])
+            return predictedClass(counts: out) == Int(data.labels[i])
         }.count
         XCTAssertEqual(report.floatAccuracy, Double(floatCorrect) / 40)
     }
