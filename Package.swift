@@ -97,7 +97,7 @@ let package = Package(
         .target(name: "RealData", dependencies: ["SpikeData", "SystemZlib"], path: "Tests/RealData"),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
-        .testTarget(name: "SpikeModelTests", dependencies: ["SpikeModel"]),
+        .testTarget(name: "SpikeModelTests", dependencies: ["SpikeModel", "Kernels"]),
         .testTarget(name: "SpikeDataTests", dependencies: ["SpikeData", "RealData"], exclude: ["Fixtures"]),
         .testTarget(name: "HM2BPTrainTests", dependencies: ["HM2BPTrain", "SpikeData", "Kernels", "RealData"], exclude: ["Fixtures"]),
         .testTarget(name: "HardwareTargetsTests", dependencies: ["HardwareTargets"]),
