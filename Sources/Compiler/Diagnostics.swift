@@ -55,7 +55,48 @@ public struct CompileFailure: Error, CustomStringConvertible {
     public var description: String {
         let errors = diagnostics.filter { $0.severity == .error }
         return "the model does not fit the target (\(errors.count) violation\(errors.count == 1 ? "" : "s")):\n"
-            + diagnostics.map { "  " + $0.description }.joined(separator: "\n")
+            + Diagnostic.lines(diagnostics).map { "  " + $0 }.joined(separator: "\n")
+    }
+}
+
+extension Diagnostic {
+    /// One line per diagnostic, except that the same violation on several cores of a layer
+    /// (a CNN's tiles often share one) is one line naming the cores: `cores 18-23, 30`.
+    public static func lines(_ diagnostics: [Diagnostic]) -> [String] {
+        var groups: [(first: Diagnostic, cores: [Int])] = []
+        for diagnostic in diagnostics {
+            if let core = diagnostic.core, let last = groups.last, last.first.core != nil,
+               last.first.sameViolation(as: diagnostic) {
+                groups[groups.count - 1].cores.append(core)
+            } else {
+                groups.append((diagnostic, diagnostic.core.map { [$0] } ?? []))
+            }
+        }
+        return groups.map { group in
+            guard group.cores.count > 1 else { return group.first.description }
+            var place = group.first.layer.map { "layer \($0)" } ?? "model"
+            place += ", cores " + ranges(group.cores) + " (\(group.cores.count) cores)"
+            let fix = group.first.fixes.isEmpty ? "" : ": " + group.first.fixes.joined(separator: "; or ")
+            return "\(group.first.severity.rawValue): \(place): \(group.first.resource): needs \(group.first.need) each, limit \(group.first.limit)\(fix)"
+        }
+    }
+
+    private func sameViolation(as other: Diagnostic) -> Bool {
+        severity == other.severity && layer == other.layer && resource == other.resource && need == other.need && limit == other.limit
+            && fixes == other.fixes
+    }
+
+    /// Ascending integers as runs: [1, 2, 3, 7] -> "1-3, 7".
+    private static func ranges(_ values: [Int]) -> String {
+        var runs: [String] = []
+        var start = values[0], end = values[0]
+        for value in values.dropFirst() {
+            if value == end + 1 { end = value; continue }
+            runs.append(start == end ? "\(start)" : "\(start)-\(end)")
+            start = value; end = value
+        }
+        runs.append(start == end ? "\(start)" : "\(start)-\(end)")
+        return runs.joined(separator: ", ")
     }
 }
 

@@ -102,4 +102,18 @@ final class DiagnosticsTests: XCTestCase {
         XCTAssertEqual(tables.count, 7, "\(errors)")
         XCTAssertTrue(tables.allSatisfy { $0.layer == 0 && $0.core != nil && $0.limit == 1 })
     }
+
+    /// The same violation on several cores of a layer prints once, naming the cores as runs.
+    func testTheSameViolationOnSeveralCoresIsOneLine() {
+        let table = { (core: Int, need: Int) in
+            Diagnostic(layer: 1, core: core, resource: "routing table entries after compression", need: need, limit: 32, fixes: ["use target hm2bp-large"])
+        }
+        let lines = Diagnostic.lines([Diagnostic(resource: "cores", need: 119, limit: 8, fixes: []),
+                                      table(18, 60), table(19, 60), table(20, 60), table(24, 60), table(25, 48)])
+        XCTAssertEqual(lines, [
+            "error: model: cores: needs 119, limit 8",
+            "error: layer 1, cores 18-20, 24 (4 cores): routing table entries after compression: needs 60 each, limit 32: use target hm2bp-large",
+            "error: layer 1, core 25: routing table entries after compression: needs 48, limit 32: use target hm2bp-large",
+        ])
+    }
 }
