@@ -25,6 +25,19 @@ enum BoardFixtures {
         return (model, try ModelFile.encode(model))
     }
 
+    /// A seeded spiking CNN on 64 inputs: 8x8 -> 4C3 (4x6x6) -> P2 (4x3x3) -> 10, T = 60.
+    static func convolutionalModel(seed: UInt64) throws -> (Model, [UInt8]) {
+        var rng = SplitMix64(seed: seed)
+        let conv = ConvolutionLayer(input: FeatureMapShape(channels: 1, height: 8, width: 8), kernelCount: 4, kernelSize: 3, threshold: 1,
+                                    weights: (0..<36).map { _ in Float.random(in: -0.3...1, using: &rng) })
+        let pool = PoolingLayer(input: conv.output, size: 2, threshold: 0.75)
+        let dense = DenseLayer(inputCount: pool.output.count, outputCount: 10, threshold: 2, lateralInhibition: 0,
+                               weights: (0..<(pool.output.count * 10)).map { _ in Float.random(in: -0.5...1, using: &rng) })
+        let network = Network(constants: NeuronConstants(timeSteps: 60), spatialLayers: [.convolution(conv), .pooling(pool)], layers: [dense])
+        let model = Model(network: network, provenance: Provenance(dataset: "test", seed: seed))
+        return (model, try ModelFile.encode(model))
+    }
+
     /// The model of `seed` compiled for `target` (max-abs scales, no data).
     static func image(target: String, seed: UInt64 = 1, weightBits: Int? = nil) throws -> (bytes: [UInt8], image: NeuroImage) {
         let (model, bytes) = try model(seed: seed)

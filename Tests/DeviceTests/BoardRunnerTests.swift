@@ -1,4 +1,6 @@
+import Compiler
 @testable import Device
+import HardwareTargets
 import Emulator
 import InMemoryBoard
 import SpikeModel
@@ -22,6 +24,22 @@ final class BoardRunnerTests: XCTestCase {
         let untraced = try runner.run(rasters[0], trace: false)
         XCTAssertNil(untraced.coreSpikes)
         XCTAssertEqual(untraced.outputCounts, try emulator.run(rasters[0]).outputCounts)
+    }
+
+    /// Image format version 2 on the board: the firmware applies shared kernels per event and
+    /// must agree with the emulator, which expands them at load.
+    func testASpikingCNNOnTheLargeBoardMatchesTheEmulatorSpikeForSpike() throws {
+        let (_, board) = try BoardFixtures.board("hm2bp-large")
+        let (model, bytes) = try BoardFixtures.convolutionalModel(seed: 4)
+        let compiled = try ModelCompiler.compile(model: model, modelBytes: bytes, target: try TargetLoader.load("hm2bp-large"), calibration: [])
+        XCTAssertTrue(compiled.image.cores.contains { $0.form == .sharedKernel })
+        _ = try Flasher.flash(compiled.bytes, image: compiled.image, to: board)
+        try board.requireActive(imageBytes: compiled.bytes)
+        let rasters = BoardFixtures.rasters(inputs: 64, timeSteps: 60, count: 4)
+        let report = try BoardEvaluation.verify(board: board, image: compiled.image, emulator: Emulator(image: compiled.image),
+                                                count: rasters.count, input: { rasters[$0] })
+        XCTAssertTrue(report.passed, report.firstDivergence?.text ?? "")
+        XCTAssertGreaterThan(report.spikesCompared, 100, "the test network should spike")
     }
 
     func testStepsPerFrameKeepEveryPayloadWithinTheLimit() throws {
