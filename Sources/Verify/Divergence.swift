@@ -51,8 +51,8 @@ enum DivergenceFinder {
         let fixed = try emulator.run(input, recording: [.spikes, .states])
         guard let fixedSpikes = fixed.layerSpikes, let fixedStates = fixed.layerStates else { return nil }
         var floatSpikes: [SpikeRaster] = []
-        // Convolution and pooling layers are simulated without state traces (NaN below): their
-        // spikes still locate the first divergence.
+        // Convolution and pooling layers run without state traces; the diverging neuron of one is
+        // traced afterwards on its own (`spatialTrace`).
         var floatTraces: [FloatSimulator.StateTrace?] = []
         var below = input
         for layer in network.spatialLayers {
@@ -84,7 +84,12 @@ enum DivergenceFinder {
                 let width = imageLayer.neuronCount
                 let scale = Double(imageLayer.weightSteps[k]) / Double(1 << imageLayer.rule.weightShift)
                 let at = t * width + k, before = max(t - 1, 0) * width + k
-                let floatAt = t * width + neuron, floatBefore = max(t - 1, 0) * width + neuron
+                var floatAt = t * width + neuron, floatBefore = max(t - 1, 0) * width + neuron
+                if floatTraces[l] == nil {
+                    floatTraces[l] = spatialTrace(network.spatialLayers[l], neuron: neuron, constants: network.constants,
+                                                  input: l == 0 ? input : floatSpikes[l - 1]).1
+                    floatAt = t; floatBefore = max(t - 1, 0)
+                }
                 return Divergence(
                     sample: sample, label: label, floatPrediction: floatPrediction, fixedPrediction: fixed.prediction, layer: l,
                     neuron: neuron, timeStep: t, floatSpiked: a.contains(neuron), fixedSpiked: b.contains(neuron),
@@ -100,5 +105,38 @@ enum DivergenceFinder {
             }
         }
         return nil
+    }
+
+    /// The float state of one convolution or pooling neuron: the neuron alone as a fully
+    /// connected layer of one, with its receptive field as its weights (the same LIF update; the
+    /// threshold adjusted so that it fires where the spatial layer's neuron does).
+    static func spatialTrace(_ layer: SpatialLayer, neuron: Int, constants: NeuronConstants, input: SpikeRaster) -> (SpikeRaster, FloatSimulator.StateTrace) {
+        let out = layer.output, map = layer.input
+        let channel = neuron / out.positions, row = neuron % out.positions / out.width, column = neuron % out.width
+        var weights = [Float](repeating: 0, count: map.count)
+        switch layer {
+        case .convolution(let conv):
+            for c in 0..<map.channels { for p in 0..<conv.kernelSize { for q in 0..<conv.kernelSize {
+                weights[map.index(channel: c, row: row + p, column: column + q)] = conv.weight(kernel: channel, channel: c, row: p, column: q)
+            } } }
+        case .pooling(let pool):
+            for p in 0..<pool.size { for q in 0..<pool.size {
+                weights[map.index(channel: channel, row: row * pool.size + p, column: column * pool.size + q)] = 1
+            } }
+        }
+        // DenseLayer fires above threshold - 1e-6; HM2-BP's conv neurons fire above VTH itself.
+        let threshold = Float(Double(layer.spikeThresholdValue) + 1e-6)
+        let single = DenseLayer(inputCount: map.count, outputCount: 1, threshold: threshold, weights: weights)
+        return FloatSimulator.traceLayer(single, constants: constants, input: input)
+    }
+}
+
+extension SpatialLayer {
+    /// The value the layer's neurons must exceed to fire.
+    var spikeThresholdValue: Float {
+        switch self {
+        case .convolution(let layer): return layer.spikeThreshold
+        case .pooling(let layer): return layer.spikeThreshold
+        }
     }
 }
