@@ -64,6 +64,11 @@ public struct CoreResources: Codable, Sendable, Equatable {
     public var synapses: Int
     public var memoryEntries: Int
     public var routingEntries: Int
+    /// A convolution or pooling core's output tile, "channels x rows x columns at (c, y, x)";
+    /// absent on a fully connected core.
+    public var tile: String? = nil
+    /// How a spatial core holds its synapses: "shared" kernels or "expanded"; absent otherwise.
+    public var synapseForm: String? = nil
 }
 
 /// Everything `compile` and `inspect` print; built from the image alone so both agree.
@@ -102,17 +107,23 @@ public struct CompileSummary: Codable, Sendable {
             let synapses = core.weights.count  // a shared-kernel core stores its kernels once
             return CoreResources(core: index, layer: core.layer, firstNeuron: core.firstNeuron, neurons: core.neuronCount, axons: core.axonCount,
                                  synapses: synapses, memoryEntries: (synapses + perEntry - 1) / perEntry,
-                                 routingEntries: image.routes[index].entries.count)
+                                 routingEntries: image.routes[index].entries.count,
+                                 tile: core.tile.map { "\($0.channelCount)x\($0.rowCount)x\($0.columnCount) at (\($0.channel0), \($0.row0), \($0.column0))" },
+                                 synapseForm: core.tile.map { _ in core.form == .sharedKernel ? "shared" : "expanded" })
         }
     }
 
     public var text: String {
         var lines = ["image for target \(target) (\(targetKind)): \(architecture), T = \(timeSteps), \(imageBytes) bytes",
                      "  sha256 \(imageSHA256)", "  model sha256 \(modelSHA256)", ""]
-        var coreRows = [["core", "layer", "first", "neurons", "axons", "synapses", "memory entries", "routing entries"]]
+        // Spatial cores add their tile and synapse form (a fully connected image keeps its columns).
+        let spatial = cores.contains { $0.tile != nil }
+        var coreRows = [["core", "layer", "first", "neurons", "axons", "synapses", "memory entries", "routing entries"]
+                        + (spatial ? ["tile (c x rows x cols at origin)", "kernels"] : [])]
         for c in cores {
             coreRows.append(["\(c.core)", "\(c.layer)", "\(c.firstNeuron)", "\(c.neurons)/\(limits.neurons)", "\(c.axons)/\(limits.inputAxons)",
-                             "\(c.synapses)", "\(c.memoryEntries)/\(limits.synapseEntries)", "\(c.routingEntries)/\(limits.routingEntries)"])
+                             "\(c.synapses)", "\(c.memoryEntries)/\(limits.synapseEntries)", "\(c.routingEntries)/\(limits.routingEntries)"]
+                            + (spatial ? [c.tile ?? "-", c.synapseForm ?? "-"] : []))
         }
         lines += Self.table(coreRows)
         lines.append("cores used \(cores.count)/\(limits.cores); input map \(inputMapEntries) entries")
