@@ -96,4 +96,13 @@ final class SpatialImageCodecTests: XCTestCase {
             }
         }
     }
+
+    func testEveryTruncationOfAVersionTwoImageIsAnError() {
+        let bytes = ImageEncoder.encode(Self.make())
+        for length in 0..<bytes.count {
+            XCTAssertThrowsError(try ImageDecoder.decode(Array(bytes[0..<length])), "\(length) bytes") { error in
+                XCTAssertTrue(error is ImageError, "\(error)")
+            }
+        }
+    }
 }
