@@ -12,7 +12,7 @@ enum CommandFixtures {
 
     /// A model with U[-1,1] weights, VTH 20 hidden / 8 output, lateral inhibition 1 on the output.
     static func writeModel(_ widths: [Int], timeSteps: Int = 400, to path: String) throws {
-        var rng = SeededGenerator(seed: 7)  // seeded: the same fixture every run
+        var rng = SplitMix(seed: 7)  // seeded: the same fixture every run
         let layers = (1..<widths.count).map { l in
             DenseLayer(inputCount: widths[l - 1], outputCount: widths[l], threshold: l == widths.count - 1 ? 8 : 20,
                        lateralInhibition: l == widths.count - 1 ? 1 : 0,

@@ -8,7 +8,7 @@ enum EmulatorCLIFixture {
     /// Writes model.hm2bp (784-40-10, T = 60, positive-leaning random weights) and compiles it
     /// for `target` into model.img; returns their paths.
     static func compiled(in directory: String, target: String = "hm2bp-nano", seed: UInt64 = 2024) throws -> (model: String, image: String) {
-        var random = SeededGenerator(seed: seed)  // seeded: a test's model must not change between runs
+        var random = SplitMix(seed: seed)  // seeded: a test's model must not change between runs
         let layers = [DenseLayer(inputCount: 784, outputCount: 40, threshold: 2, weights: (0..<(784 * 40)).map { _ in Float.random(in: -0.2...0.3, using: &random) }),
                       DenseLayer(inputCount: 40, outputCount: 10, threshold: 2, lateralInhibition: 0.5,
                                  weights: (0..<400).map { _ in Float.random(in: -0.5...1, using: &random) })]
@@ -18,19 +18,6 @@ enum EmulatorCLIFixture {
         let compile = try CommandRunner.run(["compile", modelPath, "--target", target, "-o", imagePath, "--calibration-samples", "8"], in: directory)
         guard compile.status == 0 else { throw XCTSkip("compile failed: \(compile.stderr)") }
         return (modelPath, imagePath)
-    }
-}
-
-/// SplitMix64, so that the fixtures are the same in every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -88,7 +88,7 @@ final class NIRCommandTests: XCTestCase {
     /// verified against the imported float model.
     func testImportedDenseNetworkCompilesForNanoAndVerifies() throws {
         let directory = try CommandRunner.temporaryDirectory(self)
-        var random = SeededGenerator(seed: 7)  // seeded: the same fixture every run
+        var random = SplitMix(seed: 7)  // seeded: the same fixture every run
         func cubaLIF(_ n: Int) -> NIRNode {
             func f(_ value: Double) -> NIRValue { .numbers(NIRArray([Double](repeating: value, count: n), element: .float32)) }
             return NIRNode(name: "lif\(n)", type: "CubaLIF", fields: [
