@@ -6,7 +6,8 @@ import SpikeData
 import SpikeModel
 
 /// Compile time of 784-800-10 for every shipped target, the cost of calibration on real MNIST,
-/// and compile time against synapse count (100k ... 10M) on the emulator target.
+/// compile time against synapse count (100k ... 10M) on the emulator target, and the committed
+/// spiking CNN on the targets that hold it (when run from the repository root).
 /// Usage: hm2bp-bench compile [calibration samples, default 64]
 enum CompileBenchmark {
     static func run(_ arguments: [String]) throws {
@@ -45,6 +46,28 @@ enum CompileBenchmark {
             var result: CompileResult?
             let seconds = try median(3) { result = try ModelCompiler.compile(model: big, modelBytes: bytes, target: emulator, calibration: []) }
             print(String(format: "  %9d  %8d  %7.3f  %11d", big.network.synapseCount, hidden, seconds, result!.bytes.count))
+        }
+        try compileCNN(calibrationSamples: min(calibrationSamples, 32))
+    }
+
+    /// The committed CNN: tiling, routes and checks alone, then with calibration as `hm2bp compile`
+    /// does it (32 training images), median of 3.
+    private static func compileCNN(calibrationSamples: Int) throws {
+        let path = FileManager.default.currentDirectoryPath + "/Models/mnist-cnn-28x28-15C5-P2-40C5-P2-300-10/model.hm2bp"
+        guard let data = FileManager.default.contents(atPath: path) else { print("(\(path) not found: run from the repository root)"); return }
+        let model = try ModelFile.decode(Array(data), path: path)
+        let images = try DataStore().load(.mnist, split: .train, limit: max(calibrationSamples, 1))
+        let encoder = PoissonEncoder(timeSteps: model.network.constants.timeSteps, seed: 1)
+        let rasters = calibrationSamples == 0 ? [] : (0..<images.count).map { encoder.encode(images.image($0), sampleIndex: $0) }
+        print("28x28-15C5-P2-40C5-P2-300-10 (the committed CNN), median of 3:")
+        for name in ["hm2bp-large", "emulator"] {
+            let target = try TargetLoader.load(name)
+            for calibration in [[], rasters] {
+                var result: CompileResult?
+                let seconds = try median(3) { result = try ModelCompiler.compile(model: model, modelBytes: Array(data), target: target, calibration: calibration) }
+                print(String(format: "  %@ %2d calibration images %7.3f s  %8d bytes  %d cores", name.padding(toLength: 12, withPad: " ", startingAt: 0) as NSString,
+                             calibration.count, seconds, result!.bytes.count, result!.summary.cores.count))
+            }
         }
     }
 
