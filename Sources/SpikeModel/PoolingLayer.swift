@@ -48,6 +48,14 @@ public enum SpatialLayer: Sendable, Equatable {
         }
     }
 
+    /// The value the layer's neurons must exceed to fire (conv: VTH itself; pooling: VTH - 1e-6).
+    public var spikeThreshold: Float {
+        switch self {
+        case .convolution(let layer): return layer.spikeThreshold
+        case .pooling(let layer): return layer.spikeThreshold
+        }
+    }
+
     /// Trainable weights (none for pooling).
     public var weightCount: Int {
         if case .convolution(let layer) = self { return layer.weights.count }

@@ -66,8 +66,9 @@ enum DivergenceFinder {
         }
         let thresholds = network.spatialLayers.map(\.threshold) + network.layers.map(\.threshold)
         let floatPrediction = predictedClass(counts: floatSpikes.last!.counts())
-        let imageIndexOfModel = emulator.image.layers.indices.map { l -> [Int] in
-            let modelIndex = emulator.image.modelIndexOfImageNeuron(layer: l)
+        // Fixed spikes come in image order (a spatial layer's tiles permute its map).
+        let modelIndexOfImage = emulator.image.layers.indices.map { emulator.image.modelIndexOfImageNeuron(layer: $0) }
+        let imageIndexOfModel = modelIndexOfImage.map { modelIndex -> [Int] in
             var inverse = modelIndex
             for (k, m) in modelIndex.enumerated() { inverse[m] = k }
             return inverse
@@ -76,8 +77,7 @@ enum DivergenceFinder {
             for l in floatSpikes.indices {
                 // Compared in the model's neuron order.
                 let a = Set(floatSpikes[l].firing(at: t).map(Int.init))
-                let modelIndex = emulator.image.modelIndexOfImageNeuron(layer: l)
-                let b = Set(fixedSpikes[l].firing(at: t).map { modelIndex[Int($0)] })
+                let b = Set(fixedSpikes[l].firing(at: t).map { modelIndexOfImage[l][Int($0)] })
                 guard let neuron = a.symmetricDifference(b).min() else { continue }
                 let imageLayer = emulator.image.layers[l]
                 let k = imageIndexOfModel[l][neuron]
@@ -125,18 +125,8 @@ enum DivergenceFinder {
             } }
         }
         // DenseLayer fires above threshold - 1e-6; HM2-BP's conv neurons fire above VTH itself.
-        let threshold = Float(Double(layer.spikeThresholdValue) + 1e-6)
+        let threshold = Float(Double(layer.spikeThreshold) + 1e-6)
         let single = DenseLayer(inputCount: map.count, outputCount: 1, threshold: threshold, weights: weights)
         return FloatSimulator.traceLayer(single, constants: constants, input: input)
-    }
-}
-
-extension SpatialLayer {
-    /// The value the layer's neurons must exceed to fire.
-    var spikeThresholdValue: Float {
-        switch self {
-        case .convolution(let layer): return layer.spikeThreshold
-        case .pooling(let layer): return layer.spikeThreshold
-        }
     }
 }
